@@ -1,0 +1,31 @@
+package hub
+
+import (
+	"time"
+)
+
+// Service is the hub: every operation the HTTP API, the web pages and the CLI
+// perform on repos, files, refs, users and tokens. Methods take the Caller and
+// check access themselves through Authorize.
+type Service struct {
+	Blobs BlobStore
+	Meta  MetaStore
+
+	// Secret signs upload and completion URLs (HMAC); at least 32 bytes.
+	Secret []byte
+	// Now returns the current time; injectable for tests.
+	Now func() time.Time
+
+	cache *objectCache
+}
+
+// NewService returns a Service over the given stores.
+func NewService(blobs BlobStore, meta MetaStore, secret []byte) *Service {
+	return &Service{
+		Blobs:  blobs,
+		Meta:   meta,
+		Secret: secret,
+		Now:    func() time.Time { return time.Now().UTC() },
+		cache:  newObjectCache(64 << 20),
+	}
+}
