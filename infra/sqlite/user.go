@@ -1,0 +1,151 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+
+	"quarry/hub"
+)
+
+// CreateUser implements hub.UserStore.
+func (db *DB) CreateUser(ctx context.Context, u *hub.User) error {
+	if u.Name == "" {
+		return hub.Errorf(hub.ErrInvalid, "user name is required")
+	}
+	_, err := db.db.ExecContext(ctx, `INSERT INTO users (name_lower, name, full_name, email, password_hash,
+		admin, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`, strings.ToLower(u.Name), u.Name, u.FullName,
+		u.Email, u.PasswordHash, boolInt(u.Admin), fmtTime(u.CreatedAt))
+	if isConstraint(err) {
+		return hub.Errorf(hub.ErrConflict, "user %s already exists", u.Name)
+	}
+	if err != nil {
+		return dbError("create user", err)
+	}
+	return nil
+}
+
+// GetUser implements hub.UserStore.
+func (db *DB) GetUser(ctx context.Context, name string) (*hub.User, error) {
+	var (
+		u       hub.User
+		admin   int
+		created string
+	)
+	err := db.db.QueryRowContext(ctx, `SELECT name, full_name, email, password_hash, admin, created_at
+		FROM users WHERE name_lower = ?`, strings.ToLower(name)).
+		Scan(&u.Name, &u.FullName, &u.Email, &u.PasswordHash, &admin, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, hub.Errorf(hub.ErrNotFound, "user %s not found", name)
+	}
+	if err != nil {
+		return nil, dbError("get user", err)
+	}
+	u.Admin = admin != 0
+	if u.CreatedAt, err = parseTime(created); err != nil {
+		return nil, err
+	}
+	return &u, nil
+}
+
+// UpdateUser implements hub.UserStore.
+func (db *DB) UpdateUser(ctx context.Context, u *hub.User) error {
+	res, err := db.db.ExecContext(ctx, `UPDATE users SET name = ?, full_name = ?, email = ?,
+		password_hash = ?, admin = ?, created_at = ? WHERE name_lower = ?`, u.Name, u.FullName, u.Email,
+		u.PasswordHash, boolInt(u.Admin), fmtTime(u.CreatedAt), strings.ToLower(u.Name))
+	return checkOne(res, err, "update user", hub.Errorf(hub.ErrNotFound, "user %s not found", u.Name))
+}
+
+// checkOne turns a write that matched no row into missing.
+func checkOne(res sql.Result, err error, op string, missing error) error {
+	if err != nil {
+		return dbError(op, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return dbError(op, err)
+	}
+	if n == 0 {
+		return missing
+	}
+	return nil
+}
+
+const tokenCols = `hash, suffix, user, role, label, created_at, last_used_at, revoked_at`
+
+func scanToken(s scanner) (*hub.Token, error) {
+	var t hub.Token
+	var created, used, revoked string
+	err := s.Scan(&t.Hash, &t.Suffix, &t.User, &t.Role, &t.Label, &created, &used, &revoked)
+	if err != nil {
+		return nil, err
+	}
+	if t.CreatedAt, err = parseTime(created); err == nil {
+		if t.LastUsedAt, err = parseTime(used); err == nil {
+			t.RevokedAt, err = parseTime(revoked)
+		}
+	}
+	return &t, err
+}
+
+// CreateToken implements hub.TokenStore.
+func (db *DB) CreateToken(ctx context.Context, t *hub.Token) error {
+	if t.Hash == "" {
+		return hub.Errorf(hub.ErrInvalid, "token hash is required")
+	}
+	_, err := db.db.ExecContext(ctx, `INSERT INTO tokens (hash, suffix, user_lower, user, role, label,
+		created_at, last_used_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, t.Hash, t.Suffix,
+		strings.ToLower(t.User), t.User, t.Role, t.Label, fmtTime(t.CreatedAt), fmtTime(t.LastUsedAt),
+		fmtTime(t.RevokedAt))
+	if isConstraint(err) {
+		return hub.Errorf(hub.ErrConflict, "token already exists")
+	}
+	if err != nil {
+		return dbError("create token", err)
+	}
+	return nil
+}
+
+// GetToken implements hub.TokenStore.
+func (db *DB) GetToken(ctx context.Context, hash string) (*hub.Token, error) {
+	t, err := scanToken(db.db.QueryRowContext(ctx, `SELECT `+tokenCols+` FROM tokens WHERE hash = ?`, hash))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, hub.Errorf(hub.ErrNotFound, "token not found")
+	}
+	if err != nil {
+		return nil, dbError("get token", err)
+	}
+	return t, nil
+}
+
+// ListTokens implements hub.TokenStore.
+func (db *DB) ListTokens(ctx context.Context, user string) ([]*hub.Token, error) {
+	rows, err := db.db.QueryContext(ctx, `SELECT `+tokenCols+` FROM tokens WHERE user_lower = ?
+		ORDER BY created_at, rowid`, strings.ToLower(user))
+	if err != nil {
+		return nil, dbError("list tokens", err)
+	}
+	defer rows.Close()
+	var toks []*hub.Token
+	for rows.Next() {
+		t, err := scanToken(rows)
+		if err != nil {
+			return nil, dbError("list tokens", err)
+		}
+		toks = append(toks, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, dbError("list tokens", err)
+	}
+	return toks, nil
+}
+
+// UpdateToken implements hub.TokenStore.
+func (db *DB) UpdateToken(ctx context.Context, t *hub.Token) error {
+	res, err := db.db.ExecContext(ctx, `UPDATE tokens SET suffix = ?, user_lower = ?, user = ?, role = ?,
+		label = ?, created_at = ?, last_used_at = ?, revoked_at = ? WHERE hash = ?`, t.Suffix,
+		strings.ToLower(t.User), t.User, t.Role, t.Label, fmtTime(t.CreatedAt), fmtTime(t.LastUsedAt),
+		fmtTime(t.RevokedAt), t.Hash)
+	return checkOne(res, err, "update token", hub.Errorf(hub.ErrNotFound, "token not found"))
+}
