@@ -23,7 +23,7 @@ func (s *BlobStore) Put(ctx context.Context, key string, r io.Reader) (int64, er
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return 0, fmt.Errorf("localfs: put %s: %w", key, err)
 	}
-	f, err := os.CreateTemp(dir, tempPrefix+"*")
+	f, err := os.CreateTemp(filepath.Join(s.dir, tempDir), tempPrefix+"*")
 	if err != nil {
 		return 0, fmt.Errorf("localfs: put %s: %w", key, err)
 	}

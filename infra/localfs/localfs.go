@@ -1,6 +1,6 @@
 // Package localfs is a hub.BlobStore on the local filesystem. Each key is a
 // file under the store's directory; writes go to a temporary file in the
-// target directory that is synced and renamed into place, so an object is
+// store's temporary directory that is synced and renamed into place, so an object is
 // either absent or complete, even after a crash.
 package localfs
 
@@ -20,6 +20,10 @@ import (
 // tempPrefix starts the names of files being written. No key may have a
 // segment with this prefix, so such files are never visible as objects.
 const tempPrefix = ".tmp-"
+
+// tempDir holds every file being written, so that cleaning up after a crash
+// reads one directory instead of walking the whole store.
+const tempDir = tempPrefix + "writes"
 
 // staleTemp is how long a temporary file may go unmodified before Open
 // removes it as a leftover of a crashed writer.
@@ -46,6 +50,9 @@ func Open(dir string) (*BlobStore, error) {
 	if err := os.MkdirAll(abs, 0o755); err != nil {
 		return nil, fmt.Errorf("localfs: open %s: %w", dir, err)
 	}
+	if err := os.MkdirAll(filepath.Join(abs, tempDir), 0o755); err != nil {
+		return nil, fmt.Errorf("localfs: open %s: %w", dir, err)
+	}
 	s := &BlobStore{dir: abs}
 	if _, err := s.CleanTemp(time.Now().Add(-staleTemp)); err != nil {
 		return nil, err
@@ -57,28 +64,19 @@ func Open(dir string) (*BlobStore, error) {
 // how many it removed. Files of writers still running are newer than any
 // sensible cutoff, since writing keeps updating their modification time.
 func (s *BlobStore) CleanTemp(cutoff time.Time) (int, error) {
+	entries, err := os.ReadDir(filepath.Join(s.dir, tempDir))
+	if err != nil {
+		return 0, fmt.Errorf("localfs: clean temporary files: %w", err)
+	}
 	n := 0
-	err := filepath.WalkDir(s.dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				return nil
-			}
-			return err
-		}
-		if d.IsDir() || !strings.HasPrefix(d.Name(), tempPrefix) {
-			return nil
-		}
-		info, err := d.Info()
+	for _, e := range entries {
+		info, err := e.Info()
 		if err != nil || !info.ModTime().Before(cutoff) {
-			return nil
+			continue
 		}
-		if err := os.Remove(path); err == nil {
+		if os.Remove(filepath.Join(s.dir, tempDir, e.Name())) == nil {
 			n++
 		}
-		return nil
-	})
-	if err != nil {
-		return n, fmt.Errorf("localfs: clean temporary files: %w", err)
 	}
 	return n, nil
 }

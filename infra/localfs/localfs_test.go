@@ -101,8 +101,8 @@ func TestCrashLeftovers(t *testing.T) {
 	if _, err := s.Put(ctx, "objects/ab/cd", strings.NewReader("whole")); err != nil {
 		t.Fatal(err)
 	}
-	stale := filepath.Join(dir, "objects", "ab", ".tmp-111")
-	fresh := filepath.Join(dir, "objects", "ab", ".tmp-222")
+	stale := filepath.Join(dir, ".tmp-writes", ".tmp-111")
+	fresh := filepath.Join(dir, ".tmp-writes", ".tmp-222")
 	for _, p := range []string{stale, fresh} {
 		if err := os.WriteFile(p, []byte("part"), 0o600); err != nil {
 			t.Fatal(err)
@@ -119,7 +119,7 @@ func TestCrashLeftovers(t *testing.T) {
 	if _, err := os.Stat(fresh); err != nil {
 		t.Fatalf("a fresh temporary file (maybe still being written) was removed: %v", err)
 	}
-	if _, err := s.Stat(ctx, "objects/ab/.tmp-222"); !errors.Is(err, hub.ErrInvalid) {
+	if _, err := s.Stat(ctx, ".tmp-writes/.tmp-222"); !errors.Is(err, hub.ErrInvalid) {
 		t.Fatalf("Stat of a temporary file: error = %v, want ErrInvalid", err)
 	}
 	if got := readAll(t, s, "objects/ab/cd"); got != "whole" {
