@@ -1,0 +1,55 @@
+# Quarry: make setup | build | run | test | bench (see README.md).
+GO            ?= go
+DATA          ?= ./data
+ADDR          ?=
+UNIT_TIMEOUT  ?= 15m
+E2E_TIMEOUT   ?= 20m
+
+# Packages that the domain (hub, modelcards) must never depend on (DESIGN.md §3.2).
+FORBIDDEN_DEPS := github.com/gofiber github.com/aws database/sql modernc.org/sqlite github.com/valyala net/http
+DOMAIN_PKGS    := ./hub ./modelcards
+empty :=
+space := $(empty) $(empty)
+FORBIDDEN_RE   := ^($(subst $(space),|,$(FORBIDDEN_DEPS)))(/|$$)
+
+.PHONY: setup build run test vet depcheck unit e2e bench clean
+
+## setup: install what git does not carry (Debian packages, Node test clients); idempotent
+setup:
+	bash scripts/setup.sh
+
+## build: compile bin/quarry
+build:
+	$(GO) build -o bin/quarry ./cmd/quarry
+
+## run: set up, build and serve with data in $(DATA)
+run: setup build
+	bin/quarry serve --data $(DATA) $(if $(ADDR),--addr $(ADDR))
+
+## test: vet, dependency-direction check, unit tests, end-to-end tests (Go + Node clients)
+test: setup build vet depcheck unit e2e
+
+vet:
+	$(GO) vet ./...
+
+depcheck:
+	@deps="$$($(GO) list -deps $(DOMAIN_PKGS))" || exit 1; \
+	bad="$$(printf '%s\n' "$$deps" | grep -E '$(FORBIDDEN_RE)' || true)"; \
+	if [ -n "$$bad" ]; then \
+		echo "depcheck: $(DOMAIN_PKGS) must not depend on:"; echo "$$bad"; exit 1; \
+	fi; \
+	echo "depcheck: ok ($(DOMAIN_PKGS) import none of $(FORBIDDEN_DEPS))"
+
+unit:
+	$(GO) test -timeout $(UNIT_TIMEOUT) $$($(GO) list ./... | grep -v '^quarry/e2e$$')
+
+# e2e tests start bin/quarry; -count=1 because the binary is outside go test's cache key.
+e2e: build
+	QUARRY_BIN=$(CURDIR)/bin/quarry $(GO) test -count=1 -v -timeout $(E2E_TIMEOUT) ./e2e
+
+## bench: performance figures of issue #2 (not part of test); results in bench/results/
+bench: setup build
+	bash bench/run.sh
+
+clean:
+	rm -rf bin bench/results
