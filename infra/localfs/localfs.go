@@ -38,6 +38,7 @@ type BlobStore struct {
 var (
 	_ hub.BlobStore   = (*BlobStore)(nil)
 	_ hub.LocalPather = (*BlobStore)(nil)
+	_ hub.BlobMover   = (*BlobStore)(nil)
 )
 
 // Open returns a store rooted at dir, creating it if needed, and removes

@@ -180,3 +180,25 @@ func readAll(t *testing.T, s *localfs.BlobStore, key string) string {
 	}
 	return string(b)
 }
+
+// TestMove renames an object: the new key has the bytes, the old is gone,
+// and moving a missing key reports ErrNotFound.
+func TestMove(t *testing.T) {
+	s := open(t, t.TempDir())
+	ctx := context.Background()
+	if _, err := s.Put(ctx, "uploads/x/data", strings.NewReader("payload")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Move(ctx, "uploads/x/data", "lfs/ab/abcdef"); err != nil {
+		t.Fatal(err)
+	}
+	if got := readAll(t, s, "lfs/ab/abcdef"); got != "payload" {
+		t.Fatalf("moved object = %q, want %q", got, "payload")
+	}
+	if _, err := s.Stat(ctx, "uploads/x/data"); !errors.Is(err, hub.ErrNotFound) {
+		t.Fatalf("Stat of the old key: error = %v, want ErrNotFound", err)
+	}
+	if err := s.Move(ctx, "uploads/x/data", "lfs/ab/other"); !errors.Is(err, hub.ErrNotFound) {
+		t.Fatalf("Move of a missing key: error = %v, want ErrNotFound", err)
+	}
+}
