@@ -38,4 +38,5 @@ if [ ! -d e2e/node_modules ] || [ "$(cat "$marker" 2>/dev/null)" != "$lock_sum" 
 	(cd e2e && npm ci --no-audit --no-fund --loglevel=error)
 	echo "$lock_sum" >"$marker"
 fi
+bash scripts/setup-ml.sh
 echo "setup: ok"

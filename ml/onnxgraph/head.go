@@ -1,0 +1,190 @@
+package onnxgraph
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+)
+
+// Names used by the published-model layout that transformers.js loads.
+const (
+	PixelValues = "pixel_values"
+	Logits      = "logits"
+	// LabelsMetadataKey is the model metadata key holding the JSON array of
+	// class labels, in logit order.
+	LabelsMetadataKey = "quarry.labels"
+)
+
+const (
+	headWeight = "quarry_head/weight"
+	headBias   = "quarry_head/bias"
+)
+
+// AppendHead appends a linear classification head to a backbone graph and
+// returns the encoded model. W is [numLabels][featureDim], b is [numLabels];
+// the new output `logits` [batch, numLabels] holds raw scores W·f+b (no
+// softmax: transformers.js applies it). The graph's input is exposed as
+// `pixel_values` in NCHW layout: an input with another name is renamed, and an
+// NHWC input gets a leading Transpose. The feature output is kept as a second
+// output and the labels are stored in the metadata under LabelsMetadataKey.
+func AppendHead(backbone []byte, featureOutput string, W [][]float32, b []float32, labels []string) ([]byte, error) {
+	m, err := Decode(backbone)
+	if err != nil {
+		return nil, err
+	}
+	g := m.Graph
+	dim, err := checkHead(g, featureOutput, W, b, labels)
+	if err != nil {
+		return nil, fmt.Errorf("onnxgraph: append head: %w", err)
+	}
+	if err := ensurePixelValues(g); err != nil {
+		return nil, fmt.Errorf("onnxgraph: append head: %w", err)
+	}
+	flat := make([]float32, 0, len(W)*dim)
+	for _, row := range W {
+		flat = append(flat, row...)
+	}
+	k := int64(len(W))
+	g.AddInitializer(FloatTensor(headWeight, []int64{k, int64(dim)}, flat))
+	g.AddInitializer(FloatTensor(headBias, []int64{k}, b))
+	g.AddNode("Gemm", "quarry_head/Gemm", []string{featureOutput, headWeight, headBias},
+		[]string{Logits}, IntAttr("transB", 1))
+	batch := Symbolic("batch_size")
+	if f := g.Output(featureOutput); len(f.Shape) > 0 && (f.Shape[0].Param != "" || f.Shape[0].Value > 0) {
+		batch = f.Shape[0]
+	}
+	g.Outputs = append([]*ValueInfo{TensorValue(Logits, Float, batch, Fixed(k))}, g.Outputs...)
+	js, _ := json.Marshal(labels)
+	m.Metadata = append(m.Metadata, StringEntry{Key: LabelsMetadataKey, Value: string(js)})
+	return Encode(m)
+}
+
+// checkHead validates the head's shapes against the graph and returns the
+// feature dimension.
+func checkHead(g *Graph, featureOutput string, W [][]float32, b []float32, labels []string) (int, error) {
+	if len(W) == 0 {
+		return 0, errors.New("head has no classes")
+	}
+	if len(b) != len(W) || len(labels) != len(W) {
+		return 0, fmt.Errorf("%d weight rows, %d biases, %d labels", len(W), len(b), len(labels))
+	}
+	dim := len(W[0])
+	for i, row := range W {
+		if len(row) != dim || dim == 0 {
+			return 0, fmt.Errorf("weight row %d has %d values, want %d", i, len(row), dim)
+		}
+	}
+	out := g.Output(featureOutput)
+	if out == nil {
+		return 0, fmt.Errorf("backbone has no output %q", featureOutput)
+	}
+	if out.IsTensor() && out.HasShape {
+		if len(out.Shape) != 2 {
+			return 0, fmt.Errorf("output %q has rank %d, want 2", featureOutput, len(out.Shape))
+		}
+		if d := out.Shape[1].Value; d > 0 && d != int64(dim) {
+			return 0, fmt.Errorf("output %q has %d features, head expects %d", featureOutput, d, dim)
+		}
+	}
+	for _, name := range []string{Logits, headWeight, headBias} {
+		if g.produces(name) {
+			return 0, fmt.Errorf("backbone already defines %q", name)
+		}
+	}
+	return dim, nil
+}
+
+// produces reports whether name is a graph input, initializer or node output.
+func (g *Graph) produces(name string) bool {
+	if g.Input(name) != nil || g.Initializer(name) != nil {
+		return true
+	}
+	for _, n := range g.Nodes {
+		for _, o := range n.Outputs {
+			if o == name {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// dataInputs returns the graph inputs that are not initializers (IR < 4
+// models list initializers among the inputs).
+func (g *Graph) dataInputs() []*ValueInfo {
+	var out []*ValueInfo
+	for _, in := range g.Inputs {
+		if g.Initializer(in.Name) == nil {
+			out = append(out, in)
+		}
+	}
+	return out
+}
+
+// ensurePixelValues makes the graph's single image input `pixel_values`
+// [batch, 3, H, W]: NCHW inputs are renamed, NHWC inputs are fed through a
+// Transpose from a new NCHW input.
+func ensurePixelValues(g *Graph) error {
+	ins := g.dataInputs()
+	if len(ins) != 1 {
+		return fmt.Errorf("backbone has %d data inputs, want 1", len(ins))
+	}
+	in := ins[0]
+	if !in.IsTensor() || len(in.Shape) != 4 {
+		return fmt.Errorf("input %q is not a rank-4 tensor", in.Name)
+	}
+	s := in.Shape
+	nhwc := s[3].Value == 3 && s[1].Value != 3
+	if !nhwc {
+		if s[1].Value != 3 {
+			return fmt.Errorf("input %q shape %v has no 3-channel axis", in.Name, s)
+		}
+		if in.Name != PixelValues {
+			if g.produces(PixelValues) {
+				return fmt.Errorf("backbone already defines %q", PixelValues)
+			}
+			g.rename(in.Name, PixelValues)
+			in.Name = PixelValues
+		}
+		return nil
+	}
+	if in.Name == PixelValues {
+		g.rename(PixelValues, "quarry_nhwc_input")
+		in.Name = "quarry_nhwc_input"
+	}
+	if g.produces(PixelValues) {
+		return fmt.Errorf("backbone already defines %q", PixelValues)
+	}
+	nchw := TensorValue(PixelValues, in.ElemType, s[0], Fixed(3), s[1], s[2])
+	tr := &Node{OpType: "Transpose", Name: "quarry_input/Transpose", Inputs: []string{PixelValues},
+		Outputs: []string{in.Name}, Attrs: []*Attribute{IntsAttr("perm", 0, 2, 3, 1)}}
+	g.Nodes = append([]*Node{tr}, g.Nodes...)
+	for i, v := range g.Inputs {
+		if v == in {
+			g.Inputs[i] = nchw
+		}
+	}
+	return nil
+}
+
+// rename replaces every use of a value name in the graph, its outputs and
+// any subgraphs.
+func (g *Graph) rename(from, to string) {
+	for _, n := range g.Nodes {
+		for i, s := range n.Inputs {
+			if s == from {
+				n.Inputs[i] = to
+			}
+		}
+		for _, a := range n.Attrs {
+			if a.G != nil {
+				a.G.rename(from, to)
+			}
+		}
+	}
+	for _, v := range g.Outputs {
+		if v.Name == from {
+			v.Name = to
+		}
+	}
+}
