@@ -32,16 +32,29 @@ const lastUsedEvery = time.Minute
 
 const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
-// errBadCredentials is what every failed token check returns, so that an
+// badCredentials is what every failed token check returns, so that an
 // unknown, revoked or orphaned token cannot be told apart.
-var errBadCredentials = &Error{Kind: ErrUnauthorized, Message: "Invalid credentials in Authorization header"}
+func badCredentials() error {
+	return &Error{Kind: ErrUnauthorized, Message: "Invalid credentials in Authorization header"}
+}
 
-// CreateUser creates a user. An empty password creates a user who cannot
+// reservedNames are top-level URL segments of the hub (API, repo type
+// prefixes, web pages) that cannot be user or organization names.
+var reservedNames = []string{"api", "datasets", "spaces", "models", "settings", "training", "login",
+	"logout", "healthz", "static", "assets", "docs", "new", "organizations", "join", "search"}
+
+// CreateUser creates a user. Names that are top-level URL segments (api,
+// datasets, spaces, ...) are refused. An empty password creates a user who cannot
 // sign in with a password (tokens only). Errors: ErrInvalid for a bad name,
 // ErrConflict when the name is taken.
 func (s *Service) CreateUser(ctx context.Context, name, email, password string, admin bool) (*User, error) {
 	if err := ValidateName("user name", name); err != nil {
 		return nil, err
+	}
+	for _, r := range reservedNames {
+		if equalFold(r, name) {
+			return nil, Errorf(ErrInvalid, "invalid user name %q: reserved", name)
+		}
 	}
 	u := &User{Name: name, Email: email, Admin: admin, CreatedAt: s.Now().UTC()}
 	if password != "" {
@@ -115,20 +128,20 @@ func (s *Service) CreateToken(ctx context.Context, user, role, label string) (st
 // token's last use, at most once a minute.
 func (s *Service) Authenticate(ctx context.Context, token string) (*Caller, error) {
 	if !strings.HasPrefix(token, "hf_") {
-		return nil, errBadCredentials
+		return nil, badCredentials()
 	}
 	t, err := s.Meta.GetToken(ctx, hashToken(token))
 	if errors.Is(err, ErrNotFound) {
-		return nil, errBadCredentials
+		return nil, badCredentials()
 	} else if err != nil {
 		return nil, fmt.Errorf("authenticate: %w", err)
 	}
 	if !t.RevokedAt.IsZero() {
-		return nil, errBadCredentials
+		return nil, badCredentials()
 	}
 	u, err := s.Meta.GetUser(ctx, t.User)
 	if errors.Is(err, ErrNotFound) {
-		return nil, errBadCredentials
+		return nil, badCredentials()
 	} else if err != nil {
 		return nil, fmt.Errorf("authenticate: %w", err)
 	}

@@ -46,7 +46,7 @@ func TestCreateUser(t *testing.T) {
 		}
 	})
 	t.Run("ErrInvalidName", func(t *testing.T) {
-		for _, name := range []string{"", "a/b", "-x", "x..y", "bob.git"} {
+		for _, name := range []string{"", "a/b", "-x", "x..y", "bob.git", "api", "Datasets", "spaces"} {
 			if _, err := s.CreateUser(ctx, name, "", "", false); !errors.Is(err, hub.ErrInvalid) {
 				t.Fatalf("CreateUser(%q) err=%v, want ErrInvalid", name, err)
 			}

@@ -1,0 +1,122 @@
+// Command quarry is Quarry's local all-in-one binary: the hub server and the
+// admin commands that manage users and tokens in the same data directory.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	m := NewMain()
+	err := m.Run(ctx, os.Args[1:])
+	if err == nil && m.Serving() {
+		<-ctx.Done()
+		fmt.Fprintln(m.Stderr, "quarry: shutting down")
+	}
+	if cerr := m.Close(); err == nil {
+		err = cerr
+	}
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		os.Exit(0)
+	case errors.As(err, new(*usageError)):
+		fmt.Fprintln(m.Stderr, "quarry:", err)
+		fmt.Fprintln(m.Stderr, "Run 'quarry help' for usage.")
+		os.Exit(2)
+	case err != nil:
+		fmt.Fprintln(m.Stderr, "quarry:", err)
+		os.Exit(1)
+	}
+}
+
+// Main is the program: it parses a command line and runs the subcommand.
+// Tests drive it in-process: Run("serve", ...) starts the server and
+// returns; Close stops it.
+type Main struct {
+	Stdout io.Writer
+	Stderr io.Writer
+	// Getenv reads the environment (os.Getenv by default).
+	Getenv func(string) string
+
+	srv *server // set by serve until Close
+}
+
+// NewMain returns a Main wired to the process's stdio and environment.
+func NewMain() *Main {
+	return &Main{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}
+}
+
+// usageError is a command-line mistake (exit status 2).
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...)}
+}
+
+const usage = `Quarry: a self-hosted model hub speaking the Hugging Face Hub API.
+
+Usage:
+  quarry serve [--addr HOST:PORT] [--data DIR] [--public-url URL]
+  quarry user create NAME [--email E] [--password P] [--admin] [--data DIR]
+  quarry token create NAME --role read|write [--label L] [--data DIR]
+  quarry help
+
+Flags may come before or after the positional arguments.
+
+Environment:
+  QUARRY_ADDR        address to listen on (default 127.0.0.1:8080)
+  QUARRY_DATA        data directory (default ./data)
+  QUARRY_PUBLIC_URL  base of every absolute URL the server emits (default http://ADDR)
+  QUARRY_BACKEND     storage backend: local (default)
+
+"user create" and "token create" print the new token on their last line.
+`
+
+// Run runs the subcommand named by args[0].
+func (m *Main) Run(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		fmt.Fprint(m.Stderr, usage)
+		return usagef("missing command")
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(m.Stdout, usage)
+		return nil
+	case "serve":
+		return m.runServe(ctx, rest)
+	case "user", "token":
+		if len(rest) == 0 || rest[0] != "create" {
+			return usagef("usage: quarry %s create NAME ...", cmd)
+		}
+		if cmd == "user" {
+			return m.runUserCreate(ctx, rest[1:])
+		}
+		return m.runTokenCreate(ctx, rest[1:])
+	}
+	return usagef("unknown command %q", cmd)
+}
+
+// Serving reports whether Run started a server that Close will stop.
+func (m *Main) Serving() bool { return m.srv != nil }
+
+// Close stops the server started by serve, if any, and releases its stores.
+func (m *Main) Close() error {
+	if m.srv == nil {
+		return nil
+	}
+	err := m.srv.close()
+	m.srv = nil
+	return err
+}
