@@ -114,7 +114,8 @@ say "  peak during ${SIZE_MIB} MiB download: ${hwm_down} MiB"
 say ""
 
 # --- 3. wrk --------------------------------------------------------------------------------------
-# tree_commit N: one NDJSON commit adding N small files in 10 folders.
+# tree_commit N: one NDJSON commit adding N small files in 10 folders. With N = 989 the recursive
+# tree has exactly 1,000 entries (989 files, 10 folders, .gitattributes): one full page.
 tree_commit() {
 	local i
 	echo '{"key":"header","value":{"summary":"1,000 files"}}'
@@ -124,7 +125,7 @@ tree_commit() {
 	done
 }
 api POST /api/repos/create -H 'Content-Type: application/json' -d '{"name":"tree1000","type":"model"}' >/dev/null
-tree_commit 1000 | api POST /api/models/bench/tree1000/commit/main -H 'Content-Type: application/x-ndjson' --data-binary @- >/dev/null
+tree_commit 989 | api POST /api/models/bench/tree1000/commit/main -H 'Content-Type: application/x-ndjson' --data-binary @- >/dev/null
 tree_url="$QUARRY_URL/api/models/bench/tree1000/tree/main?recursive=true"
 tree_entries=$(curl -fsS "$tree_url" | jq length)
 tree_link=$(curl -fsS -D - -o /dev/null "$tree_url" | grep -ci '^link:' || true)
