@@ -30,13 +30,23 @@ if [ "${#missing[@]}" -gt 0 ]; then
 	"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# Node clients for e2e/hub.test.mjs: npm ci when node_modules is missing or the lock file changed.
-lock_sum="$(sha256sum e2e/package-lock.json | cut -d' ' -f1)"
-marker=e2e/node_modules/.quarry-lock-sha256
-if [ ! -d e2e/node_modules ] || [ "$(cat "$marker" 2>/dev/null)" != "$lock_sum" ]; then
-	echo "setup: npm ci in e2e/"
-	(cd e2e && ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --loglevel=error)
-	echo "$lock_sum" >"$marker"
-fi
+# npm_ci DIR: npm ci in DIR when node_modules is missing or its lock file changed. onnxruntime-node
+# (a dependency of transformers.js) would download CUDA files in its postinstall: skip that, the
+# CPU binding is inside the npm package.
+npm_ci() {
+	local dir=$1 lock_sum marker
+	lock_sum="$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)"
+	marker="$dir/node_modules/.quarry-lock-sha256"
+	if [ ! -d "$dir/node_modules" ] || [ "$(cat "$marker" 2>/dev/null)" != "$lock_sum" ]; then
+		echo "setup: npm ci in $dir/"
+		(cd "$dir" && ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --loglevel=error)
+		echo "$lock_sum" >"$marker"
+	fi
+}
+
+# Node test clients: @huggingface/hub and transformers.js (e2e), @gradio/client (demo).
+npm_ci e2e
+npm_ci demo/testdata/node
+
 bash scripts/setup-ml.sh
 echo "setup: ok"
