@@ -48,13 +48,8 @@ var reservedNames = []string{"api", "datasets", "spaces", "models", "settings", 
 // sign in with a password (tokens only). Errors: ErrInvalid for a bad name,
 // ErrConflict when the name is taken.
 func (s *Service) CreateUser(ctx context.Context, name, email, password string, admin bool) (*User, error) {
-	if err := ValidateName("user name", name); err != nil {
+	if err := checkNewName("user name", name); err != nil {
 		return nil, err
-	}
-	for _, r := range reservedNames {
-		if equalFold(r, name) {
-			return nil, Errorf(ErrInvalid, "invalid user name %q: reserved", name)
-		}
 	}
 	u := &User{Name: name, Email: email, Admin: admin, CreatedAt: s.Now().UTC()}
 	if password != "" {
@@ -74,8 +69,8 @@ func (s *Service) CreateUser(ctx context.Context, name, email, password string, 
 }
 
 // CheckPassword returns the user named name if password is theirs. Unknown
-// users, users without a password and wrong passwords all give the same
-// ErrUnauthorized.
+// users, organizations, users without a password and wrong passwords all
+// give the same ErrUnauthorized. It does not throttle: SignIn does.
 func (s *Service) CheckPassword(ctx context.Context, name, password string) (*User, error) {
 	bad := Errorf(ErrUnauthorized, "Invalid username or password")
 	u, err := s.Meta.GetUser(ctx, name)
@@ -84,7 +79,7 @@ func (s *Service) CheckPassword(ctx context.Context, name, password string) (*Us
 	} else if err != nil {
 		return nil, fmt.Errorf("check password: %w", err)
 	}
-	if u.PasswordHash == "" || password == "" || !verifyPassword(u.PasswordHash, password) {
+	if u.Org || u.PasswordHash == "" || password == "" || !verifyPassword(u.PasswordHash, password) {
 		return nil, bad
 	}
 	return u, nil
@@ -92,66 +87,110 @@ func (s *Service) CheckPassword(ctx context.Context, name, password string) (*Us
 
 // CreateToken creates an access token for user with role RoleRead or
 // RoleWrite. It returns the plaintext ("hf_..."), which is never stored and
-// cannot be shown again. Errors: ErrInvalid for a bad role, ErrNotFound for
-// an unknown user.
+// cannot be shown again. Errors: ErrInvalid for a bad role (fine-grained
+// tokens: CreateScopedToken), ErrNotFound for an unknown user or an
+// organization (orgs cannot own tokens).
 func (s *Service) CreateToken(ctx context.Context, user, role, label string) (string, *Token, error) {
 	if role != RoleRead && role != RoleWrite {
 		return "", nil, Errorf(ErrInvalid, "invalid token role %q: must be %q or %q", role, RoleRead, RoleWrite)
 	}
-	u, err := s.Meta.GetUser(ctx, user)
-	if errors.Is(err, ErrNotFound) {
-		return "", nil, Errorf(ErrNotFound, "user %q not found", user)
-	} else if err != nil {
-		return "", nil, fmt.Errorf("create token: %w", err)
+	return s.newToken(ctx, user, &Token{Role: role, Label: label})
+}
+
+// CreateScopedToken creates a fine-grained token for user limited to
+// scopes (at least one; each a repo or a namespace with role read or
+// write). Like CreateToken it returns the plaintext once.
+func (s *Service) CreateScopedToken(ctx context.Context, user, label string, scopes []TokenScope) (string, *Token, error) {
+	if len(scopes) == 0 {
+		return "", nil, Errorf(ErrInvalid, "a fine-grained token needs at least one repo or namespace scope")
+	}
+	clean := make([]TokenScope, 0, len(scopes))
+	for _, sc := range scopes {
+		if err := sc.validate(); err != nil {
+			return "", nil, err
+		}
+		if sc.Name == "" {
+			sc.Type = ""
+		} else {
+			sc.Type = normalizeType(sc.Type)
+		}
+		clean = append(clean, sc)
+	}
+	return s.newToken(ctx, user, &Token{Role: RoleFineGrained, Label: label, Scopes: clean})
+}
+
+// newToken completes t for user, stores it and returns the plaintext.
+func (s *Service) newToken(ctx context.Context, user string, t *Token) (string, *Token, error) {
+	u, err := s.person(ctx, user)
+	if err != nil {
+		return "", nil, err
 	}
 	plain, err := newTokenString()
 	if err != nil {
 		return "", nil, fmt.Errorf("create token: %w", err)
 	}
-	t := &Token{
-		Hash:      hashToken(plain),
-		Suffix:    plain[len(plain)-4:],
-		User:      u.Name,
-		Role:      role,
-		Label:     label,
-		CreatedAt: s.Now().UTC(),
-	}
+	t.Hash, t.Suffix, t.User, t.CreatedAt = hashToken(plain), plain[len(plain)-4:], u.Name, s.now()
 	if err := s.Meta.CreateToken(ctx, t); err != nil {
 		return "", nil, fmt.Errorf("create token: %w", err)
 	}
-	return plain, t, nil
+	err = s.record(ctx, AuditEvent{Actor: u.Name, Action: "token.create", Target: "..." + t.Suffix,
+		Detail: t.Role + " " + t.Label})
+	return plain, t, err
 }
 
-// Authenticate returns the caller a token stands for. Unknown and revoked
-// tokens, and tokens of deleted users, give ErrUnauthorized with the HF
-// message "Invalid credentials in Authorization header". It records the
-// token's last use, at most once a minute.
+// Authenticate is AuthenticateFrom with an unknown client address.
 func (s *Service) Authenticate(ctx context.Context, token string) (*Caller, error) {
-	if !strings.HasPrefix(token, "hf_") {
-		return nil, badCredentials()
+	return s.AuthenticateFrom(ctx, token, "")
+}
+
+// AuthenticateFrom returns the caller a token stands for, with the user's
+// org and team memberships. Unknown and revoked tokens, and tokens of
+// deleted users, give ErrUnauthorized with the HF message "Invalid
+// credentials in Authorization header"; an address that presented too
+// many of those gets a *RateLimitError. It records the token's last use,
+// at most once a minute.
+func (s *Service) AuthenticateFrom(ctx context.Context, token, clientAddr string) (*Caller, error) {
+	now := s.now()
+	if err := s.throttle.CheckToken(clientAddr, now); err != nil {
+		return nil, err
 	}
-	t, err := s.Meta.GetToken(ctx, hashToken(token))
-	if errors.Is(err, ErrNotFound) {
-		return nil, badCredentials()
-	} else if err != nil {
-		return nil, fmt.Errorf("authenticate: %w", err)
+	t, u, err := s.lookupToken(ctx, token)
+	if err != nil {
+		if errors.Is(err, ErrUnauthorized) {
+			s.throttle.FailToken(clientAddr, now)
+		}
+		return nil, err
 	}
-	if !t.RevokedAt.IsZero() {
-		return nil, badCredentials()
-	}
-	u, err := s.Meta.GetUser(ctx, t.User)
-	if errors.Is(err, ErrNotFound) {
-		return nil, badCredentials()
-	} else if err != nil {
-		return nil, fmt.Errorf("authenticate: %w", err)
-	}
-	if now := s.Now().UTC(); now.Sub(t.LastUsedAt) >= lastUsedEvery {
+	if now.Sub(t.LastUsedAt) >= lastUsedEvery {
 		t.LastUsedAt = now
 		// Best effort: a failed bookkeeping write must not fail the request
 		// the token authorizes; the next request retries it.
 		_ = s.Meta.UpdateToken(ctx, t)
 	}
-	return &Caller{User: u, Token: t}, nil
+	return &Caller{User: u, Token: t, deferred: true}, nil
+}
+
+// lookupToken finds an active token and its user.
+func (s *Service) lookupToken(ctx context.Context, token string) (*Token, *User, error) {
+	if !strings.HasPrefix(token, "hf_") {
+		return nil, nil, badCredentials()
+	}
+	t, err := s.Meta.GetToken(ctx, hashToken(token))
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil, badCredentials()
+	} else if err != nil {
+		return nil, nil, fmt.Errorf("authenticate: %w", err)
+	}
+	if !t.RevokedAt.IsZero() {
+		return nil, nil, badCredentials()
+	}
+	u, err := s.Meta.GetUser(ctx, t.User)
+	if errors.Is(err, ErrNotFound) || (err == nil && u.Org) {
+		return nil, nil, badCredentials()
+	} else if err != nil {
+		return nil, nil, fmt.Errorf("authenticate: %w", err)
+	}
+	return t, u, nil
 }
 
 // ListTokens returns user's tokens, oldest first, revoked ones included.
@@ -176,11 +215,11 @@ func (s *Service) RevokeToken(ctx context.Context, user, hash string) error {
 	if !t.RevokedAt.IsZero() {
 		return nil
 	}
-	t.RevokedAt = s.Now().UTC()
+	t.RevokedAt = s.now()
 	if err := s.Meta.UpdateToken(ctx, t); err != nil {
 		return fmt.Errorf("revoke token: %w", err)
 	}
-	return nil
+	return s.record(ctx, AuditEvent{Actor: t.User, Action: "token.revoke", Target: "..." + t.Suffix, Detail: t.Label})
 }
 
 // hashToken returns the hex sha256 under which a token is stored.

@@ -31,6 +31,9 @@ func (s *Service) CreateRepo(ctx context.Context, c *Caller, in CreateRepoInput)
 	if err := id.Validate(); err != nil {
 		return nil, err
 	}
+	if err := s.LoadMemberships(ctx, c); err != nil {
+		return nil, err
+	}
 	if err := AuthorizeNamespace(c, id.Namespace); err != nil {
 		return nil, err
 	}
@@ -78,13 +81,25 @@ func (s *Service) writeTree(ctx context.Context, entries []treeEntry) (string, e
 	return s.writeObject(ctx, objTree, content)
 }
 
-// DeleteRepo deletes a repo's record and refs (admin). Objects stay.
+// DeleteRepo deletes a repo's record, refs and grants (admin). Objects stay.
 func (s *Service) DeleteRepo(ctx context.Context, c *Caller, id RepoID) error {
 	r, err := s.FindRepo(ctx, c, id, ActionAdmin)
 	if err != nil {
 		return err
 	}
-	return s.Meta.DeleteRepo(ctx, r.Key)
+	if err := s.Meta.DeleteRepo(ctx, r.Key); err != nil {
+		return err
+	}
+	grants, err := s.Meta.ListRepoGrants(ctx, r.Key)
+	for _, g := range grants {
+		if err == nil {
+			err = s.Meta.DeleteGrant(ctx, r.Key, g.Subject)
+		}
+	}
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("delete repo grants: %w", err)
+	}
+	return s.audit(ctx, c, "repo.delete", repoTarget(r.ID), "")
 }
 
 // UpdateRepoSettings changes visibility and gating (admin).
@@ -96,7 +111,8 @@ func (s *Service) UpdateRepoSettings(ctx context.Context, c *Caller, id RepoID, 
 	if g := set.Gated; g != nil && *g != "" && *g != "auto" && *g != "manual" {
 		return nil, Errorf(ErrInvalid, "invalid gated value %q: must be false, \"auto\" or \"manual\"", *g)
 	}
-	return s.updateRepo(ctx, r, func(r *Repo) error {
+	was := r.Private
+	r, err = s.updateRepo(ctx, r, func(r *Repo) error {
 		if set.Private != nil {
 			r.Private = *set.Private
 		}
@@ -105,7 +121,18 @@ func (s *Service) UpdateRepoSettings(ctx context.Context, c *Caller, id RepoID, 
 		}
 		return nil
 	})
+	if err != nil || r.Private == was {
+		return r, err
+	}
+	vis := "public"
+	if r.Private {
+		vis = "private"
+	}
+	return r, s.audit(ctx, c, "repo.visibility", repoTarget(r.ID), vis)
 }
+
+// repoTarget names a repo in the audit log: "ns/name", "datasets/ns/name".
+func repoTarget(id RepoID) string { return id.Type.URLPrefix() + id.String() }
 
 // MoveRepo renames a repo (admin on from, namespace rights on to). The type
 // cannot change; an existing target gives ErrConflict.
@@ -121,6 +148,9 @@ func (s *Service) MoveRepo(ctx context.Context, c *Caller, from, to RepoID) erro
 	if err := to.Validate(); err != nil {
 		return err
 	}
+	if err := s.LoadMemberships(ctx, c); err != nil {
+		return err
+	}
 	if err := AuthorizeNamespace(c, to.Namespace); err != nil {
 		return err
 	}
@@ -129,8 +159,10 @@ func (s *Service) MoveRepo(ctx context.Context, c *Caller, from, to RepoID) erro
 	} else if err != nil && !errors.Is(err, ErrNotFound) {
 		return err
 	}
-	_, err = s.updateRepo(ctx, r, func(r *Repo) error { r.ID = to; return nil })
-	return err
+	if _, err = s.updateRepo(ctx, r, func(r *Repo) error { r.ID = to; return nil }); err != nil {
+		return err
+	}
+	return s.audit(ctx, c, "repo.move", repoTarget(r.ID), "to "+repoTarget(to))
 }
 
 // FindRepo looks a repo up and checks that c may perform a on it. A missing
@@ -143,7 +175,7 @@ func (s *Service) FindRepo(ctx context.Context, c *Caller, id RepoID, a Action) 
 	if err != nil {
 		return nil, err
 	}
-	if err := Authorize(c, r, a); err != nil {
+	if err := s.authorize(ctx, c, r, a); err != nil {
 		return nil, err
 	}
 	return r, nil
@@ -151,7 +183,9 @@ func (s *Service) FindRepo(ctx context.Context, c *Caller, id RepoID, a Action) 
 
 // ListRepos returns one page of the repos c may see and the next cursor.
 func (s *Service) ListRepos(ctx context.Context, c *Caller, f RepoFilter) ([]*Repo, string, error) {
-	VisibleFilter(c, &f)
+	if err := s.visibleFilter(ctx, c, &f); err != nil {
+		return nil, "", err
+	}
 	return s.Meta.ListRepos(ctx, f)
 }
 

@@ -16,16 +16,18 @@ type Service struct {
 	// Now returns the current time; injectable for tests.
 	Now func() time.Time
 
-	cache *objectCache
+	cache    *objectCache
+	throttle *Throttle // failed sign-ins and bad tokens (throttle.go)
 }
 
 // NewService returns a Service over the given stores.
 func NewService(blobs BlobStore, meta MetaStore, secret []byte) *Service {
 	return &Service{
-		Blobs:  blobs,
-		Meta:   meta,
-		Secret: secret,
-		Now:    func() time.Time { return time.Now().UTC() },
-		cache:  newObjectCache(64 << 20),
+		Blobs:    blobs,
+		Meta:     meta,
+		Secret:   secret,
+		Now:      func() time.Time { return time.Now().UTC() },
+		cache:    newObjectCache(64 << 20),
+		throttle: NewThrottle(DefaultThrottlePolicy()),
 	}
 }

@@ -93,7 +93,7 @@ type RefStore interface {
 	UpdateRef(ctx context.Context, repoKey, name, old, new string) error
 }
 
-// UserStore keeps users (and, later, organizations).
+// UserStore keeps users and organizations (one namespace).
 type UserStore interface {
 	// CreateUser stores a new user; ErrConflict when the name is taken
 	// case-insensitively.
@@ -127,6 +127,78 @@ type LFSIndex interface {
 	GetLFSObject(ctx context.Context, repoKey, oid string) (int64, error)
 }
 
+// OrgStore keeps organization memberships. Organizations themselves are
+// User records with Org set. Names are matched case-insensitively and
+// returned as they were stored.
+type OrgStore interface {
+	// PutMember adds m.User to m.Org with m.Role, or changes the role (and
+	// keeps CreatedAt) of an existing member.
+	PutMember(ctx context.Context, m Membership) error
+	// GetMember returns user's membership in org; ErrNotFound when none.
+	GetMember(ctx context.Context, org, user string) (Membership, error)
+	// DeleteMember removes user from org; ErrNotFound when not a member.
+	DeleteMember(ctx context.Context, org, user string) error
+	// ListMembers returns org's members ordered by lower-case user name.
+	ListMembers(ctx context.Context, org string) ([]Membership, error)
+	// ListMemberships returns user's memberships ordered by lower-case org name.
+	ListMemberships(ctx context.Context, user string) ([]Membership, error)
+}
+
+// TeamStore keeps teams inside organizations and their members. Names are
+// matched case-insensitively.
+type TeamStore interface {
+	// CreateTeam stores a team; ErrConflict when its org has a team of that name.
+	CreateTeam(ctx context.Context, t *Team) error
+	// GetTeam finds a team; ErrNotFound.
+	GetTeam(ctx context.Context, org, name string) (*Team, error)
+	// AddTeamMember adds user to a team (idempotent); ErrNotFound when the
+	// team does not exist.
+	AddTeamMember(ctx context.Context, org, team, user string) error
+	// RemoveTeamMember removes user from a team; ErrNotFound when not a member.
+	RemoveTeamMember(ctx context.Context, org, team, user string) error
+	// ListUserTeams returns the teams user belongs to, ordered by lower-case
+	// org then team name.
+	ListUserTeams(ctx context.Context, user string) ([]Team, error)
+}
+
+// GrantStore keeps repo grants. Subjects ("user:name", "team:org/team") are
+// compared exactly; the service stores them lower-case.
+type GrantStore interface {
+	// PutGrant creates a grant or changes the role of an existing one
+	// (same repo and subject).
+	PutGrant(ctx context.Context, g Grant) error
+	// DeleteGrant removes a grant; ErrNotFound when there is none.
+	DeleteGrant(ctx context.Context, repoKey, subject string) error
+	// ListRepoGrants returns a repo's grants ordered by subject.
+	ListRepoGrants(ctx context.Context, repoKey string) ([]Grant, error)
+	// ListGrantedRepoKeys returns the distinct keys of the repos granted to
+	// any of subjects, sorted.
+	ListGrantedRepoKeys(ctx context.Context, subjects []string) ([]string, error)
+}
+
+// SessionStore keeps web sessions under the hash of their secret id.
+type SessionStore interface {
+	// CreateSession stores s (s.ID is the hash); ErrConflict when it exists.
+	CreateSession(ctx context.Context, s *Session) error
+	// GetSession finds a session by hashed id; ErrNotFound. Expired
+	// sessions may still be returned: the service checks ExpiresAt.
+	GetSession(ctx context.Context, id string) (*Session, error)
+	// DeleteSession removes a session; a missing one is not an error.
+	DeleteSession(ctx context.Context, id string) error
+	// DeleteExpiredSessions removes the sessions that expired before t.
+	DeleteExpiredSessions(ctx context.Context, t time.Time) error
+}
+
+// AuditStore keeps the audit log, append-only.
+type AuditStore interface {
+	// AppendAudit records e (Seq is assigned by the store and ignored here).
+	AppendAudit(ctx context.Context, e AuditEvent) error
+	// ListAudit returns up to limit events, newest first; actor "" lists
+	// every event, else only those whose Actor equals actor
+	// case-insensitively.
+	ListAudit(ctx context.Context, actor string, limit int) ([]AuditEvent, error)
+}
+
 // MetaStore is the whole metadata store one backend provides.
 type MetaStore interface {
 	RepoStore
@@ -134,4 +206,9 @@ type MetaStore interface {
 	UserStore
 	TokenStore
 	LFSIndex
+	OrgStore
+	TeamStore
+	GrantStore
+	SessionStore
+	AuditStore
 }

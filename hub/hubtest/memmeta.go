@@ -10,7 +10,7 @@ import (
 )
 
 // MemMeta is an in-memory hub.MetaStore with the semantics documented in
-// hub/store.go. It is safe for concurrent use and never hands out pointers
+// hub/store.go (the access stores live in memaccess.go). It is safe for concurrent use and never hands out pointers
 // to its internal records.
 type MemMeta struct {
 	mu     sync.Mutex
@@ -21,6 +21,8 @@ type MemMeta struct {
 	tokens map[string]*memToken         // by hash
 	lfs    map[lfsKey]int64
 	seq    int64
+
+	access memAccess // orgs, teams, grants, sessions, audit (memaccess.go)
 }
 
 type memToken struct {
@@ -41,6 +43,7 @@ func NewMemMeta() *MemMeta {
 		users:  make(map[string]*hub.User),
 		tokens: make(map[string]*memToken),
 		lfs:    make(map[lfsKey]int64),
+		access: newMemAccess(),
 	}
 }
 

@@ -98,6 +98,7 @@ func (m *MemMeta) UpdateUser(ctx context.Context, u *hub.User) error {
 
 func copyToken(t *hub.Token) *hub.Token {
 	c := *t
+	c.Scopes = slices.Clone(t.Scopes)
 	c.CreatedAt = c.CreatedAt.UTC()
 	c.LastUsedAt = c.LastUsedAt.UTC()
 	c.RevokedAt = c.RevokedAt.UTC()

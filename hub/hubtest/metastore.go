@@ -22,6 +22,13 @@ func TestMetaStore(t *testing.T, open func(t *testing.T) hub.MetaStore) {
 	t.Run("Users", func(t *testing.T) { testUsers(t, open(t)) })
 	t.Run("Tokens", func(t *testing.T) { testTokens(t, open(t)) })
 	t.Run("LFS", func(t *testing.T) { testLFS(t, open(t)) })
+	t.Run("OrgUsers", func(t *testing.T) { testOrgUsers(t, open(t)) })
+	t.Run("ScopedTokens", func(t *testing.T) { testScopedTokens(t, open(t)) })
+	t.Run("Members", func(t *testing.T) { testMembers(t, open(t)) })
+	t.Run("Teams", func(t *testing.T) { testTeams(t, open(t)) })
+	t.Run("Grants", func(t *testing.T) { testGrants(t, open(t)) })
+	t.Run("Sessions", func(t *testing.T) { testSessions(t, open(t)) })
+	t.Run("Audit", func(t *testing.T) { testAudit(t, open(t)) })
 }
 
 var t0 = time.Date(2024, 3, 1, 12, 30, 45, 123456789, time.UTC)

@@ -11,7 +11,7 @@ import (
 // GetRef implements hub.RefStore.
 func (db *DB) GetRef(ctx context.Context, repoKey, name string) (string, error) {
 	var c string
-	err := db.db.QueryRowContext(ctx, `SELECT commit_id FROM refs WHERE repo_key = ? AND name = ?`,
+	err := db.row(ctx, `SELECT commit_id FROM refs WHERE repo_key = ? AND name = ?`,
 		repoKey, name).Scan(&c)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", hub.NotFoundf(hub.ErrRevisionNotFound, "ref %s not found", name)
@@ -24,7 +24,7 @@ func (db *DB) GetRef(ctx context.Context, repoKey, name string) (string, error) 
 
 // ListRefs implements hub.RefStore.
 func (db *DB) ListRefs(ctx context.Context, repoKey string) ([]hub.Ref, error) {
-	rows, err := db.db.QueryContext(ctx, `SELECT name, commit_id FROM refs WHERE repo_key = ? ORDER BY name`, repoKey)
+	rows, err := db.rows(ctx, `SELECT name, commit_id FROM refs WHERE repo_key = ? ORDER BY name`, repoKey)
 	if err != nil {
 		return nil, dbError("list refs", err)
 	}
@@ -53,7 +53,7 @@ func (db *DB) UpdateRef(ctx context.Context, repoKey, name, old, new string) err
 	switch {
 	case old == "" && new == "":
 		var n int
-		err = db.db.QueryRowContext(ctx, `SELECT count(*) FROM refs WHERE repo_key = ? AND name = ?`,
+		err = db.row(ctx, `SELECT count(*) FROM refs WHERE repo_key = ? AND name = ?`,
 			repoKey, name).Scan(&n)
 		if err == nil && n > 0 {
 			return hub.Errorf(hub.ErrConflict, "ref %s already exists", name)
@@ -100,7 +100,7 @@ func (db *DB) AddLFSObject(ctx context.Context, repoKey, oid string, size int64)
 // GetLFSObject implements hub.LFSIndex.
 func (db *DB) GetLFSObject(ctx context.Context, repoKey, oid string) (int64, error) {
 	var size int64
-	err := db.db.QueryRowContext(ctx, `SELECT size FROM lfs_objects WHERE repo_key = ? AND oid = ?`,
+	err := db.row(ctx, `SELECT size FROM lfs_objects WHERE repo_key = ? AND oid = ?`,
 		repoKey, oid).Scan(&size)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, hub.Errorf(hub.ErrNotFound, "LFS object %s not found", oid)

@@ -95,7 +95,7 @@ func insertTags(ctx context.Context, tx *sql.Tx, r *hub.Repo) error {
 
 // GetRepo implements hub.RepoStore.
 func (db *DB) GetRepo(ctx context.Context, id hub.RepoID) (*hub.Repo, error) {
-	row := db.db.QueryRowContext(ctx, `SELECT `+repoCols+` FROM repos WHERE type = ? AND id_lower = ?`,
+	row := db.row(ctx, `SELECT `+repoCols+` FROM repos WHERE type = ? AND id_lower = ?`,
 		string(id.Type), strings.ToLower(id.String()))
 	r, err := scanRepo(row)
 	if errors.Is(err, sql.ErrNoRows) {

@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"modernc.org/sqlite"
@@ -23,10 +24,16 @@ import (
 //go:embed migration/*.sql
 var migrations embed.FS
 
+// maxIdleConns is how many pooled connections stay open between requests.
+const maxIdleConns = 32
+
 // DB is a hub.MetaStore backed by one SQLite file. It is safe for
 // concurrent use.
 type DB struct {
 	db *sql.DB
+
+	mu    sync.Mutex
+	stmts map[string]*sql.Stmt // prepared statements of the fixed hot queries
 }
 
 var _ hub.MetaStore = (*DB)(nil)
@@ -43,7 +50,10 @@ func Open(path string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	db := &DB{db: sdb}
+	// Keep connections open: opening one runs the pragmas and re-reads the
+	// schema on first use, which costs more than most queries.
+	sdb.SetMaxIdleConns(maxIdleConns)
+	db := &DB{db: sdb, stmts: make(map[string]*sql.Stmt)}
 	if err := db.migrate(context.Background()); err != nil {
 		sdb.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
@@ -52,7 +62,50 @@ func Open(path string) (*DB, error) {
 }
 
 // Close closes the database.
-func (db *DB) Close() error { return db.db.Close() }
+func (db *DB) Close() error {
+	db.mu.Lock()
+	for _, st := range db.stmts {
+		st.Close()
+	}
+	db.stmts = map[string]*sql.Stmt{}
+	db.mu.Unlock()
+	return db.db.Close()
+}
+
+// stmt returns the prepared statement of a fixed query text (never one
+// built from variable parts: the cache keeps every text it sees).
+func (db *DB) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if st, ok := db.stmts[query]; ok {
+		return st, nil
+	}
+	st, err := db.db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	db.stmts[query] = st
+	return st, nil
+}
+
+// row runs a fixed one-row query through its prepared statement; parsing
+// a statement costs as much as running a point query.
+func (db *DB) row(ctx context.Context, query string, args ...any) *sql.Row {
+	st, err := db.stmt(ctx, query)
+	if err != nil {
+		return db.db.QueryRowContext(ctx, query, args...) // reports the error on Scan
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+// rows runs a fixed query through its prepared statement.
+func (db *DB) rows(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	st, err := db.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
 
 // migrate applies the embedded migrations not yet recorded, in name order.
 func (db *DB) migrate(ctx context.Context) error {

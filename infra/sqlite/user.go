@@ -3,7 +3,9 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 
 	"quarry/hub"
@@ -15,8 +17,8 @@ func (db *DB) CreateUser(ctx context.Context, u *hub.User) error {
 		return hub.Errorf(hub.ErrInvalid, "user name is required")
 	}
 	_, err := db.db.ExecContext(ctx, `INSERT INTO users (name_lower, name, full_name, email, password_hash,
-		admin, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`, strings.ToLower(u.Name), u.Name, u.FullName,
-		u.Email, u.PasswordHash, boolInt(u.Admin), fmtTime(u.CreatedAt))
+		admin, org, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, strings.ToLower(u.Name), u.Name, u.FullName,
+		u.Email, u.PasswordHash, boolInt(u.Admin), boolInt(u.Org), fmtTime(u.CreatedAt))
 	if isConstraint(err) {
 		return hub.Errorf(hub.ErrConflict, "user %s already exists", u.Name)
 	}
@@ -31,18 +33,19 @@ func (db *DB) GetUser(ctx context.Context, name string) (*hub.User, error) {
 	var (
 		u       hub.User
 		admin   int
+		org     int
 		created string
 	)
-	err := db.db.QueryRowContext(ctx, `SELECT name, full_name, email, password_hash, admin, created_at
+	err := db.row(ctx, `SELECT name, full_name, email, password_hash, admin, org, created_at
 		FROM users WHERE name_lower = ?`, strings.ToLower(name)).
-		Scan(&u.Name, &u.FullName, &u.Email, &u.PasswordHash, &admin, &created)
+		Scan(&u.Name, &u.FullName, &u.Email, &u.PasswordHash, &admin, &org, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, hub.Errorf(hub.ErrNotFound, "user %s not found", name)
 	}
 	if err != nil {
 		return nil, dbError("get user", err)
 	}
-	u.Admin = admin != 0
+	u.Admin, u.Org = admin != 0, org != 0
 	if u.CreatedAt, err = parseTime(created); err != nil {
 		return nil, err
 	}
@@ -52,8 +55,8 @@ func (db *DB) GetUser(ctx context.Context, name string) (*hub.User, error) {
 // UpdateUser implements hub.UserStore.
 func (db *DB) UpdateUser(ctx context.Context, u *hub.User) error {
 	res, err := db.db.ExecContext(ctx, `UPDATE users SET name = ?, full_name = ?, email = ?,
-		password_hash = ?, admin = ?, created_at = ? WHERE name_lower = ?`, u.Name, u.FullName, u.Email,
-		u.PasswordHash, boolInt(u.Admin), fmtTime(u.CreatedAt), strings.ToLower(u.Name))
+		password_hash = ?, admin = ?, org = ?, created_at = ? WHERE name_lower = ?`, u.Name, u.FullName, u.Email,
+		u.PasswordHash, boolInt(u.Admin), boolInt(u.Org), fmtTime(u.CreatedAt), strings.ToLower(u.Name))
 	return checkOne(res, err, "update user", hub.Errorf(hub.ErrNotFound, "user %s not found", u.Name))
 }
 
@@ -72,12 +75,12 @@ func checkOne(res sql.Result, err error, op string, missing error) error {
 	return nil
 }
 
-const tokenCols = `hash, suffix, user, role, label, created_at, last_used_at, revoked_at`
+const tokenCols = `hash, suffix, user, role, label, created_at, last_used_at, revoked_at, scopes`
 
 func scanToken(s scanner) (*hub.Token, error) {
 	var t hub.Token
-	var created, used, revoked string
-	err := s.Scan(&t.Hash, &t.Suffix, &t.User, &t.Role, &t.Label, &created, &used, &revoked)
+	var created, used, revoked, scopes string
+	err := s.Scan(&t.Hash, &t.Suffix, &t.User, &t.Role, &t.Label, &created, &used, &revoked, &scopes)
 	if err != nil {
 		return nil, err
 	}
@@ -86,7 +89,42 @@ func scanToken(s scanner) (*hub.Token, error) {
 			t.RevokedAt, err = parseTime(revoked)
 		}
 	}
+	if err == nil {
+		t.Scopes, err = decodeScopes(scopes)
+	}
 	return &t, err
+}
+
+// scopeJSON is a token scope's stored form.
+type scopeJSON struct {
+	Type      string `json:"type,omitempty"`
+	Namespace string `json:"namespace"`
+	Name      string `json:"name,omitempty"`
+	Role      string `json:"role"`
+}
+
+func encodeScopes(scopes []hub.TokenScope) string {
+	out := make([]scopeJSON, len(scopes))
+	for i, sc := range scopes {
+		out[i] = scopeJSON{Type: string(sc.Type), Namespace: sc.Namespace, Name: sc.Name, Role: sc.Role}
+	}
+	b, _ := json.Marshal(out) // plain strings: cannot fail
+	return string(b)
+}
+
+func decodeScopes(s string) ([]hub.TokenScope, error) {
+	if s == "[]" || s == "" {
+		return nil, nil // most tokens: skip the JSON decoder on this hot path
+	}
+	var in []scopeJSON
+	if err := json.Unmarshal([]byte(s), &in); err != nil {
+		return nil, fmt.Errorf("sqlite: bad token scopes %q: %w", s, err)
+	}
+	var out []hub.TokenScope
+	for _, sc := range in {
+		out = append(out, hub.TokenScope{Type: hub.RepoType(sc.Type), Namespace: sc.Namespace, Name: sc.Name, Role: sc.Role})
+	}
+	return out, nil
 }
 
 // CreateToken implements hub.TokenStore.
@@ -95,9 +133,9 @@ func (db *DB) CreateToken(ctx context.Context, t *hub.Token) error {
 		return hub.Errorf(hub.ErrInvalid, "token hash is required")
 	}
 	_, err := db.db.ExecContext(ctx, `INSERT INTO tokens (hash, suffix, user_lower, user, role, label,
-		created_at, last_used_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, t.Hash, t.Suffix,
+		created_at, last_used_at, revoked_at, scopes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, t.Hash, t.Suffix,
 		strings.ToLower(t.User), t.User, t.Role, t.Label, fmtTime(t.CreatedAt), fmtTime(t.LastUsedAt),
-		fmtTime(t.RevokedAt))
+		fmtTime(t.RevokedAt), encodeScopes(t.Scopes))
 	if isConstraint(err) {
 		return hub.Errorf(hub.ErrConflict, "token already exists")
 	}
@@ -109,7 +147,7 @@ func (db *DB) CreateToken(ctx context.Context, t *hub.Token) error {
 
 // GetToken implements hub.TokenStore.
 func (db *DB) GetToken(ctx context.Context, hash string) (*hub.Token, error) {
-	t, err := scanToken(db.db.QueryRowContext(ctx, `SELECT `+tokenCols+` FROM tokens WHERE hash = ?`, hash))
+	t, err := scanToken(db.row(ctx, `SELECT `+tokenCols+` FROM tokens WHERE hash = ?`, hash))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, hub.Errorf(hub.ErrNotFound, "token not found")
 	}
@@ -144,8 +182,8 @@ func (db *DB) ListTokens(ctx context.Context, user string) ([]*hub.Token, error)
 // UpdateToken implements hub.TokenStore.
 func (db *DB) UpdateToken(ctx context.Context, t *hub.Token) error {
 	res, err := db.db.ExecContext(ctx, `UPDATE tokens SET suffix = ?, user_lower = ?, user = ?, role = ?,
-		label = ?, created_at = ?, last_used_at = ?, revoked_at = ? WHERE hash = ?`, t.Suffix,
+		label = ?, created_at = ?, last_used_at = ?, revoked_at = ?, scopes = ? WHERE hash = ?`, t.Suffix,
 		strings.ToLower(t.User), t.User, t.Role, t.Label, fmtTime(t.CreatedAt), fmtTime(t.LastUsedAt),
-		fmtTime(t.RevokedAt), t.Hash)
+		fmtTime(t.RevokedAt), encodeScopes(t.Scopes), t.Hash)
 	return checkOne(res, err, "update token", hub.Errorf(hub.ErrNotFound, "token not found"))
 }
