@@ -3,7 +3,9 @@ package hubhttp
 import (
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -65,11 +67,20 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		c.Set("WWW-Authenticate", `Basic realm="Quarry"`)
 		c.Set("LFS-Authenticate", `Basic realm="Quarry"`)
 	}
+	var rl *hub.RateLimitError
+	if errors.As(err, &rl) {
+		c.Set("Retry-After", strconv.Itoa(retrySeconds(rl.RetryAfter)))
+	}
 	if status == http.StatusRequestedRangeNotSatisfiable && c.GetRespHeader("Content-Range") == "" {
 		c.Set("Content-Range", "bytes */*")
 	}
 	c.Response().ResetBody()
 	return c.Status(status).JSON(fiber.Map{"error": msg})
+}
+
+// retrySeconds rounds a wait up to whole seconds, at least one.
+func retrySeconds(d time.Duration) int {
+	return max(1, int((d+time.Second-1)/time.Second))
 }
 
 // headerSafe makes msg fit in a header value: one line of printable ASCII.

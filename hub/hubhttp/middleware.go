@@ -2,8 +2,10 @@ package hubhttp
 
 import (
 	"crypto/rand"
+	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"io"
 	"strings"
 
@@ -74,9 +76,25 @@ func (s *Server) cors(c *fiber.Ctx) error {
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
-// authenticate turns the Authorization header (Bearer token, or Basic with
-// the token as password, as git sends it) into the request's Caller. No
-// header means anonymous; a bad token is 401 even on public resources.
+// SessionCookie is the name of the web session cookie (set by the web
+// sign-in pages, read here for API calls).
+const SessionCookie = "quarry_session"
+
+// CSRFHeader carries the session's CSRF token on state-changing API calls
+// authenticated by the session cookie.
+const CSRFHeader = "X-CSRF-Token"
+
+// authenticate turns the request's credentials into its Caller:
+//
+//   - The Authorization header (Bearer token, or Basic with the token as
+//     password, as git sends it) wins. No header means anonymous; a bad
+//     token is 401 even on public resources; too many bad tokens from one
+//     address are 429 with Retry-After.
+//   - Else the session cookie: accepted as is for GET, HEAD and OPTIONS;
+//     for other methods only when the X-CSRF-Token header equals the
+//     session's CSRF token (a cross-site form cannot set it). An unknown,
+//     expired or unaccepted cookie leaves the request anonymous, so that
+//     stale cookies never break public pages.
 func (s *Server) authenticate(c *fiber.Ctx) error {
 	token, ok := tokenOf(c.Get(fiber.HeaderAuthorization))
 	if !ok {
@@ -85,12 +103,30 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 	caller := &hub.Caller{}
 	if token != "" {
 		var err error
-		if caller, err = s.svc.Authenticate(c.UserContext(), token); err != nil {
+		if caller, err = s.svc.AuthenticateFrom(c.UserContext(), token, c.IP()); err != nil {
+			return err
+		}
+	} else if id := c.Cookies(SessionCookie); id != "" {
+		cl, sess, err := s.svc.SessionCaller(c.UserContext(), id)
+		switch {
+		case err == nil && cookieAccepted(c, sess):
+			caller = cl
+		case err != nil && !errors.Is(err, hub.ErrUnauthorized):
 			return err
 		}
 	}
 	c.Locals(localCaller, caller)
 	return c.Next()
+}
+
+// cookieAccepted applies the CSRF rule of authenticate.
+func cookieAccepted(c *fiber.Ctx, sess *hub.Session) bool {
+	switch c.Method() {
+	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
+		return true
+	}
+	got := c.Get(CSRFHeader)
+	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(sess.CSRF)) == 1
 }
 
 // tokenOf extracts the token from an Authorization header value. It returns
@@ -115,6 +151,11 @@ func tokenOf(h string) (token string, ok bool) {
 	}
 	return "", false
 }
+
+// CallerOf returns the request's Caller as the API middleware authenticated
+// it (anonymous when no credentials), for routes other packages add to App.
+// Token callers' Orgs and Teams are loaded by Service.LoadMemberships.
+func CallerOf(c *fiber.Ctx) *hub.Caller { return caller(c) }
 
 // caller returns the request's Caller (anonymous when no credentials).
 func caller(c *fiber.Ctx) *hub.Caller {

@@ -10,33 +10,6 @@ import (
 	"quarry/hub"
 )
 
-// whoami answers GET /api/whoami-v2 with the HF user shape.
-func (s *Server) whoami(c *fiber.Ctx) error {
-	cl := caller(c)
-	if cl.Anonymous() {
-		return hub.Errorf(hub.ErrUnauthorized, "You must be authenticated to access this resource")
-	}
-	u := cl.User
-	auth := fiber.Map{"type": "access_token"}
-	if t := cl.Token; t != nil {
-		auth["accessToken"] = fiber.Map{"displayName": t.Label, "role": t.Role, "createdAt": fmtTime(t.CreatedAt)}
-	}
-	return c.JSON(fiber.Map{
-		"type":          "user",
-		"id":            userID(u.Name),
-		"name":          u.Name,
-		"fullname":      cmpOr(u.FullName, u.Name),
-		"email":         u.Email,
-		"emailVerified": u.Email != "",
-		"isPro":         false,
-		"canPay":        false,
-		"isAdmin":       u.Admin,
-		"avatarUrl":     "",
-		"orgs":          []any{},
-		"auth":          auth,
-	})
-}
-
 // userID derives a stable 24-hex id (HF's "_id" shape) from a user name.
 func userID(name string) string {
 	sum := sha256.Sum256([]byte(strings.ToLower(name)))
