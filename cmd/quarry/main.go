@@ -69,7 +69,16 @@ const usage = `Quarry: a self-hosted model hub speaking the Hugging Face Hub API
 Usage:
   quarry serve [--addr HOST:PORT] [--data DIR] [--public-url URL]
   quarry user create NAME [--email E] [--password P] [--admin] [--data DIR]
-  quarry token create NAME --role read|write [--label L] [--data DIR]
+  quarry token create NAME --role read|write|fineGrained [--label L]
+        [--repo TYPE/NS/NAME:read|write ...] [--namespace NS:read|write ...] [--data DIR]
+  quarry token revoke NAME SUFFIX_OR_LABEL [--data DIR]
+  quarry org create ORG --owner NAME [--data DIR]
+  quarry org add-member ORG NAME --role read|write|admin [--data DIR]
+  quarry team create ORG TEAM [--data DIR]
+  quarry team add-member ORG TEAM NAME [--data DIR]
+  quarry repo grant [--type model|dataset|space] NS/REPO (--team ORG/TEAM | --user NAME)
+        --role read|write [--data DIR]
+  quarry import-base [--models DIR] [--data DIR]   (base models converted by make setup)
   quarry help
 
 Flags may come before or after the positional arguments.
@@ -81,6 +90,7 @@ Environment:
   QUARRY_BACKEND     storage backend: local (default)
 
 "user create" and "token create" print the new token on their last line.
+The admin commands act as the site operator and work while the server runs.
 `
 
 // Run runs the subcommand named by args[0].
@@ -94,16 +104,12 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(m.Stdout, usage)
 		return nil
+	case "import-base":
+		return m.runImportBase(ctx, rest)
 	case "serve":
 		return m.runServe(ctx, rest)
-	case "user", "token":
-		if len(rest) == 0 || rest[0] != "create" {
-			return usagef("usage: quarry %s create NAME ...", cmd)
-		}
-		if cmd == "user" {
-			return m.runUserCreate(ctx, rest[1:])
-		}
-		return m.runTokenCreate(ctx, rest[1:])
+	case "user", "token", "org", "team", "repo":
+		return m.runAdmin(ctx, cmd, rest)
 	}
 	return usagef("unknown command %q", cmd)
 }

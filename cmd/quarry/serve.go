@@ -13,6 +13,7 @@ import (
 	"quarry/hub"
 	"quarry/hub/hubhttp"
 	"quarry/infra"
+	"quarry/web"
 )
 
 // shutdownTimeout bounds how long Close waits for requests in flight.
@@ -64,6 +65,7 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 		done:   make(chan error, 1),
 		url:    url,
 	}
+	web.Register(srv.http.App(), svc, web.Config{PublicURL: url, Logger: logger})
 	go func() { srv.done <- srv.http.Serve(ln) }()
 	m.srv = srv
 	fmt.Fprintf(m.Stdout, "Quarry hub listening on http://%s (data in %s)\n%s\n", ln.Addr(), cfg.DataDir, url)
