@@ -20,8 +20,9 @@ import (
 type client struct {
 	t     *testing.T
 	base  string
-	token string
+	token string // "" sends no Authorization header
 	user  string
+	hc    *http.Client // nil: httpClient
 }
 
 // response is a fully read HTTP response.
@@ -46,10 +47,14 @@ func (c *client) do(method, url, contentType string, body io.Reader, auth bool) 
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
-	if auth {
+	if auth && c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
 	}
-	resp, err := httpClient.Do(req)
+	hc := c.hc
+	if hc == nil {
+		hc = httpClient
+	}
+	resp, err := hc.Do(req)
 	if err != nil {
 		return nil, err
 	}

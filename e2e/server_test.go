@@ -111,6 +111,16 @@ func freeAddr(t *testing.T) string {
 // quarryCLI runs `quarry ARGS... --data DATA` and returns its stdout.
 func quarryCLI(t *testing.T, data string, args ...string) string {
 	t.Helper()
+	out, err := runQuarry(data, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// runQuarry runs `quarry ARGS... --data DATA` and returns its stdout, or an
+// error naming the command with its output.
+func runQuarry(data string, args ...string) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, quarryBin, append(args, "--data", data)...)
@@ -118,9 +128,9 @@ func quarryCLI(t *testing.T, data string, args ...string) string {
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		t.Fatalf("quarry %s: %v\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), err, &stdout, &stderr)
+		return "", fmt.Errorf("quarry %s: %v\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), err, &stdout, &stderr)
 	}
-	return stdout.String()
+	return stdout.String(), nil
 }
 
 // createUser runs `quarry user create NAME` and returns the write token it prints last.
