@@ -17,6 +17,7 @@ has nginx-light nginx || missing+=(nginx-light)
 has wrk wrk || missing+=(wrk)
 has curl curl || missing+=(curl)
 has jq jq || missing+=(jq)
+has chromium chromium || missing+=(chromium)
 has make make || missing+=(make)
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
@@ -44,9 +45,11 @@ npm_ci() {
 	fi
 }
 
-# Node test clients: @huggingface/hub and transformers.js (e2e), @gradio/client (demo).
+# Node test clients: @huggingface/hub and transformers.js (e2e), @gradio/client (demo),
+# playwright-core driving Debian's chromium (web).
 npm_ci e2e
 npm_ci demo/testdata/node
+npm_ci web/browsertest
 
 bash scripts/setup-ml.sh
 echo "setup: ok"
