@@ -168,12 +168,33 @@ func (s *Service) Tree(ctx context.Context, rev *Revision, path string, recursiv
 	if !dir.isDir() {
 		return nil, NotFoundf(ErrEntryNotFound, "Entry not found: %s is not a directory", path)
 	}
+	// A listing is a function of the directory's tree id and where it sits,
+	// and trees never change: cache it, so repeated listings of a commit
+	// (clients page through and re-list) cost no object reads.
+	key := fmt.Sprintf("list:%s:%t:%s", dir.ID, recursive, path)
+	if v, ok := s.cacheGet(key); ok {
+		return slices.Clone(v.([]Entry)), nil
+	}
 	var locs []located
 	if err := s.walk(ctx, dir.ID, path, recursive, &locs); err != nil {
 		return nil, err
 	}
 	slices.SortFunc(locs, func(a, b located) int { return strings.Compare(a.path, b.path) })
-	return s.entries(ctx, locs)
+	entries, err := s.entries(ctx, locs)
+	if err != nil {
+		return nil, err
+	}
+	s.cacheAdd(key, slices.Clone(entries), listingSize(entries))
+	return entries, nil
+}
+
+// listingSize estimates the memory a cached listing holds.
+func listingSize(entries []Entry) int {
+	n := 0
+	for _, e := range entries {
+		n += 160 + len(e.Path)
+	}
+	return n
 }
 
 // PathsInfo returns the entries at paths, omitting those that do not exist.
