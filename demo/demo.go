@@ -25,6 +25,9 @@ var (
 	ErrNotFound = errors.New("not found")
 	// ErrForbidden: the caller is known but may not use the model.
 	ErrForbidden = errors.New("forbidden")
+	// ErrUnauthorized: an anonymous caller asked for a model it may not see
+	// (a private one, or none at all); answered 401 so clients send a token.
+	ErrUnauthorized = errors.New("unauthorized")
 )
 
 // ModelRef names a model and optionally a revision ("" = default branch).
@@ -67,7 +70,8 @@ type ModelInfo struct {
 // anonymous); the demo passes it through untouched.
 type ModelSource interface {
 	// Resolve returns the model at ref's revision. Errors: ErrNotFound
-	// (also for models the caller may not see), ErrForbidden.
+	// (also for models the caller may not see), ErrUnauthorized (the same
+	// for anonymous callers), ErrForbidden.
 	Resolve(ctx context.Context, caller any, ref ModelRef) (*ModelInfo, error)
 	// File returns the bytes of path at info.Revision. Errors: ErrNotFound.
 	File(ctx context.Context, caller any, info *ModelInfo, path string) ([]byte, error)
@@ -135,6 +139,14 @@ type Config struct {
 	// Caller identifies the request's caller for ModelSource and Flagger
 	// (for example from c.Locals set by the hub's auth middleware) [nil].
 	Caller func(c *fiber.Ctx) (any, error)
+	// CSRF returns the header and token the page's scripts must send on
+	// POST requests so that a session cookie authenticates them ("" = none).
+	CSRF func(c *fiber.Ctx) (header, token string)
+	// Unavailable, when set, is the message every demo route answers with
+	// 503 after resolving the model (so that missing and private models
+	// still answer 404/401): the inference runtime is not set up.
+	// Classifier may then be nil.
+	Unavailable string
 	// Heartbeat is the SSE keep-alive interval [15s]; Linger is how long
 	// queue/data stays open after a session's last event [1s].
 	Heartbeat, Linger time.Duration
@@ -143,7 +155,7 @@ type Config struct {
 }
 
 func (c Config) withDefaults() (Config, error) {
-	if c.Source == nil || c.Classifier == nil {
+	if c.Source == nil || (c.Classifier == nil && c.Unavailable == "") {
 		return c, fmt.Errorf("demo: config: Source and Classifier are required")
 	}
 	setInt := func(v *int, d int) {
@@ -179,6 +191,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.Caller == nil {
 		c.Caller = func(*fiber.Ctx) (any, error) { return nil, nil }
+	}
+	if c.CSRF == nil {
+		c.CSRF = func(*fiber.Ctx) (string, string) { return "", "" }
 	}
 	return c, nil
 }

@@ -43,6 +43,8 @@ func (s *Server) apiError(err error) *apiError {
 		return ae
 	case errors.Is(err, ErrNotFound):
 		return userErrorf(fiber.StatusNotFound, "Not found: the model, revision or file does not exist or you may not see it.")
+	case errors.Is(err, ErrUnauthorized):
+		return userErrorf(fiber.StatusUnauthorized, "Not found: the model does not exist, or it is private and you must sign in (or send a token) to see it.")
 	case errors.Is(err, ErrForbidden):
 		return userErrorf(fiber.StatusForbidden, "You may not use this model.")
 	case errors.Is(err, context.DeadlineExceeded):

@@ -6,6 +6,7 @@ import (
 	"embed"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html/template"
 	"net/url"
@@ -32,6 +33,7 @@ type pageData struct {
 	MaxFileSize                  int64
 	MaxFileSizeText              string
 	JS, Python, Curl, Embed      string
+	CSRFHeader, CSRFToken        string
 }
 
 type pageExample struct {
@@ -57,6 +59,7 @@ func (s *Server) page(c *fiber.Ctx, m *model) error {
 		d.Examples = append(d.Examples, pageExample{URL: m.root + "/examples/" + escapePath(e.Path), Title: title})
 	}
 	d.JS, d.Python, d.Curl, d.Embed = snippets(m.root)
+	d.CSRFHeader, d.CSRFToken = s.cfg.CSRF(c)
 	var buf bytes.Buffer
 	if err := pageTemplate.Execute(&buf, d); err != nil {
 		return s.writeError(c, fmt.Errorf("demo: render page: %w", err))
@@ -185,7 +188,20 @@ func (s *Server) flag(c *fiber.Ctx, m *model) error {
 	f := Flag{Model: m.info, Dataset: m.info.FlagDataset, Image: u.data, Filename: u.name,
 		Prediction: req.Prediction, Label: req.Label, Time: s.cfg.Now().UTC().Truncate(time.Second)}
 	if err := s.cfg.Flagger.Flag(c.UserContext(), m.caller, f); err != nil {
-		return s.writeError(c, err)
+		return s.writeError(c, flagError(m.info.FlagDataset, err))
 	}
 	return c.JSON(fiber.Map{"ok": true, "dataset": m.info.FlagDataset})
+}
+
+// flagError explains a Flagger's access errors in terms of the dataset.
+func flagError(dataset string, err error) error {
+	switch {
+	case errors.Is(err, ErrUnauthorized):
+		return userErrorf(fiber.StatusUnauthorized, "Sign in to flag examples: you may not write the flag dataset %s.", dataset)
+	case errors.Is(err, ErrForbidden):
+		return userErrorf(fiber.StatusForbidden, "You may not write the flag dataset %s.", dataset)
+	case errors.Is(err, ErrNotFound):
+		return userErrorf(fiber.StatusNotFound, "The flag dataset %s does not exist or you may not see it.", dataset)
+	}
+	return err
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"net/url"
 	"strings"
 
@@ -40,15 +41,22 @@ type refFunc func(c *fiber.Ctx, caller any) (ModelRef, string, error)
 // and, when the Source implements SpaceSource, at /spaces/:ns/:name/.
 // Register it before any catch-all route of the hub.
 func (s *Server) Register(r fiber.Router) {
-	s.mount(r.Group("/:ns/:name/demo"), modelRef)
+	s.mount(r.Group("/:ns/:name/demo"), modelRef, false)
 	if ss, ok := s.cfg.Source.(SpaceSource); ok {
-		s.mount(r.Group("/spaces/:ns/:name"), spaceRef(ss))
+		s.mount(r.Group("/spaces/:ns/:name"), spaceRef(ss), true)
 	}
 }
 
-func (s *Server) mount(g fiber.Router, ref refFunc) {
+// mount adds the demo's routes to g. With yield, the page route passes a
+// request whose ref cannot be resolved (a space that names no model, or
+// that the caller may not see) to the next route, such as a space page.
+func (s *Server) mount(g fiber.Router, ref refFunc, yield bool) {
 	h := func(fn func(*fiber.Ctx, *model) error) fiber.Handler { return s.with(ref, fn) }
-	g.Get("/", h(s.page))
+	page := h(s.page)
+	if yield {
+		page = s.with(yielding(ref), s.page)
+	}
+	g.Get("/", page)
 	g.Get("/assets/:file", s.asset)
 	g.Get("/examples/*", h(s.example))
 	g.Post("/scan", s.limit, h(s.scan))
@@ -90,6 +98,20 @@ func spaceRef(ss SpaceSource) refFunc {
 	}
 }
 
+// errYield makes with pass the request on to the next route.
+var errYield = errors.New("demo: not a demo")
+
+// yielding wraps ref so that its not-found errors yield the request.
+func yielding(ref refFunc) refFunc {
+	return func(c *fiber.Ctx, caller any) (ModelRef, string, error) {
+		r, root, err := ref(c, caller)
+		if errors.Is(err, ErrNotFound) || errors.Is(err, ErrUnauthorized) {
+			err = errYield
+		}
+		return r, root, err
+	}
+}
+
 // param returns an unescaped copy of a route parameter (Fiber's values are
 // only valid during the handler).
 func param(c *fiber.Ctx, name string) string {
@@ -108,12 +130,18 @@ func (s *Server) with(ref refFunc, fn func(*fiber.Ctx, *model) error) fiber.Hand
 			return s.writeError(c, err)
 		}
 		r, root, err := ref(c, caller)
+		if err == errYield {
+			return c.Next()
+		}
 		if err != nil {
 			return s.writeError(c, err)
 		}
 		info, err := s.cfg.Source.Resolve(c.UserContext(), caller, r)
 		if err != nil {
 			return s.writeError(c, err)
+		}
+		if s.cfg.Unavailable != "" {
+			return s.writeError(c, userErrorf(fiber.StatusServiceUnavailable, "%s", s.cfg.Unavailable))
 		}
 		if info.PipelineTag != imagePipeline {
 			return s.writeError(c, userErrorf(fiber.StatusNotFound,

@@ -28,6 +28,13 @@ type server struct {
 // log is printed if the test failed.
 func startServer(t *testing.T, data string) *server {
 	t.Helper()
+	return startServerEnv(t, data, nil)
+}
+
+// startServerEnv is startServer with extra environment variables
+// ("KEY=VALUE") for the server process.
+func startServerEnv(t *testing.T, data string, env []string) *server {
+	t.Helper()
 	addr := freeAddr(t)
 	logPath := filepath.Join(t.TempDir(), "serve.log")
 	logFile, err := os.Create(logPath)
@@ -35,7 +42,7 @@ func startServer(t *testing.T, data string) *server {
 		t.Fatalf("create server log: %v", err)
 	}
 	cmd := exec.Command(quarryBin, "serve", "--addr", addr, "--data", data)
-	cmd.Env = serverEnv()
+	cmd.Env = append(serverEnv(), env...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start quarry serve: %v", err)
@@ -167,11 +174,17 @@ func tail(path string, n int) string {
 // returns a client for that user.
 func newHub(t *testing.T, user string) (*server, *client) {
 	t.Helper()
+	return newHubEnv(t, user, nil)
+}
+
+// newHubEnv is newHub with extra environment variables for the server.
+func newHubEnv(t *testing.T, user string, env []string) (*server, *client) {
+	t.Helper()
 	data := filepath.Join(t.TempDir(), "data")
 	if err := os.MkdirAll(data, 0o755); err != nil {
 		t.Fatalf("mkdir data: %v", err)
 	}
 	token := createUser(t, data, user)
-	s := startServer(t, data)
+	s := startServerEnv(t, data, env)
 	return s, &client{t: t, base: s.URL, token: token, user: user}
 }

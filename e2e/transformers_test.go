@@ -9,7 +9,6 @@ import (
 	"image/color"
 	"image/png"
 	"math"
-	"math/rand/v2"
 	"net/http"
 	"os"
 	"os/exec"
@@ -44,41 +43,29 @@ type tjsImage struct {
 // through the HTTP API (preupload, LFS batch + PUT, commit) and runs
 // transformers.js 4.3.1's image-classification pipeline on it from Node
 // (e2e/transformers.test.mjs) with env.remoteHost pointing at the server.
-// Its top label and scores must match Quarry's own computation within 1e-3.
-// The backbone is the base model that `quarry import-base` published,
-// downloaded back from the server.
+// Its top label and scores must match those of Quarry's own demo endpoint
+// (run/predict at /NS/NAME/demo/) within 1e-3 (acceptance 3 of the demo
+// issue); the demo's scores must in turn equal a raw ONNX Runtime session
+// run in this process. The backbone is the base model that `quarry
+// import-base` published, downloaded back from the server.
 func TestTransformersJSLoadsPublishedModel(t *testing.T) {
-	node, err := exec.LookPath("node")
-	requireTool(t, err == nil, "node")
-	_, err = os.Stat(filepath.Join("node_modules", "@huggingface", "transformers", "package.json"))
-	requireTool(t, err == nil, "e2e/node_modules/@huggingface/transformers")
-	models, ortLib := filepath.Join("..", "third_party", "models"), filepath.Join("..", "third_party", "onnxruntime", "lib", "libonnxruntime.so.1")
-	_, err = os.Stat(filepath.Join(models, "mobilenet-v2-140-224", "onnx", "model.onnx"))
-	requireTool(t, err == nil, "third_party/models/mobilenet-v2-140-224")
-	_, err = os.Stat(ortLib)
-	requireTool(t, err == nil, "third_party/onnxruntime")
-
-	s, c := newHub(t, "tjs")
-	absModels, err := filepath.Abs(models)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := lastLine(quarryCLI(t, s.Data, "import-base", "--models", absModels)); got != "quarry/mobilenet-v2-140-224" {
-		t.Fatalf("import-base printed %q", got)
-	}
-	backbone := downloadModel(t, c, "quarry/mobilenet-v2-140-224")
-	W, b := tjsHead(1792)
+	node := nodeDeps(t, ".", "@huggingface/transformers")
+	ortLib := demoRuntime(t)
+	s, c := newHubEnv(t, "tjs", demoEnv(ortLib))
+	files := publishClassifier(t, s, c, "tjs-classifier", tjsLabels, 2026, modelrepo.Options{License: "apache-2.0"}, nil)
 	repo := c.user + "/tjs-classifier"
-	files, err := modelrepo.Build(backbone, W, b, tjsLabels, modelrepo.Options{
-		ModelID: repo, BaseModel: "quarry/mobilenet-v2-140-224", License: "apache-2.0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.createModel("tjs-classifier")
-	publishFiles(t, c, repo, files)
 
 	dir := t.TempDir()
-	exp := tjsExpected{Model: repo, Labels: tjsLabels, Images: quarryScores(t, ortLib, files, writeTestPNGs(t, dir))}
+	paths := writeTestPNGs(t, dir)
+	exp := tjsExpected{Model: repo, Labels: tjsLabels, Images: demoScores(t, c, s.URL+"/"+repo+"/demo", paths)}
+	raw := quarryScores(t, ortLib, files, paths)
+	for i, img := range exp.Images {
+		for _, l := range tjsLabels {
+			if d := math.Abs(img.Scores[l] - raw[i].Scores[l]); d > 1e-5 {
+				t.Fatalf("%s %s: demo %v, raw ONNX Runtime session %v", filepath.Base(img.Path), l, img.Scores[l], raw[i].Scores[l])
+			}
+		}
+	}
 	expPath, actPath := filepath.Join(dir, "expected.json"), filepath.Join(dir, "actual.json")
 	writeJSON(t, expPath, exp)
 
@@ -94,18 +81,23 @@ func TestTransformersJSLoadsPublishedModel(t *testing.T) {
 	compareScores(t, exp, actPath)
 }
 
-// tjsHead is a fixed linear head: weights from a seeded generator, scaled
-// so that the three classes get distinct, non-saturated probabilities.
-func tjsHead(dim int) ([][]float32, []float32) {
-	r := rand.New(rand.NewPCG(2026, 4))
-	W := make([][]float32, len(tjsLabels))
-	for i := range W {
-		W[i] = make([]float32, dim)
-		for j := range W[i] {
-			W[i][j] = float32(r.NormFloat64() * 0.03)
+// demoScores classifies each image with the demo at root (upload +
+// run/predict) and returns its confidences by label.
+func demoScores(t *testing.T, c *client, root string, paths []string) []tjsImage {
+	t.Helper()
+	out := make([]tjsImage, len(paths))
+	for i, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
 		}
+		l := demoPredict(t, c, root, filepath.Base(p), data, nil)
+		if err := l.check(tjsLabels); err != nil {
+			t.Fatalf("%s: %v", filepath.Base(p), err)
+		}
+		out[i] = tjsImage{Path: p, Scores: l.scores()}
 	}
-	return W, []float32{0.2, 0, -0.2}
+	return out
 }
 
 // downloadModel fetches a published model's three runtime files through
@@ -126,7 +118,7 @@ func downloadModel(t *testing.T, c *client, repo string) string {
 }
 
 // publishFiles commits files to main the way the Hub clients do: preupload
-// decides regular or LFS per file, LFS content goes through the batch API
+// decides regular or LFS per file (the ONNX graph must be LFS), LFS content goes through the batch API
 // and a signed PUT, then one NDJSON commit.
 func publishFiles(t *testing.T, c *client, repo string, files map[string][]byte) {
 	t.Helper()
@@ -148,12 +140,8 @@ func publishFiles(t *testing.T, c *client, repo string, files map[string][]byte)
 	}
 	var lines []commitLine
 	for _, f := range pre.Files {
-		want := "regular"
-		if f.Path == modelrepo.ModelFile {
-			want = "lfs"
-		}
-		if f.UploadMode != want {
-			t.Fatalf("preupload: %s has uploadMode %q, want %q", f.Path, f.UploadMode, want)
+		if f.Path == modelrepo.ModelFile && f.UploadMode != "lfs" {
+			t.Fatalf("preupload: %s has uploadMode %q, want lfs", f.Path, f.UploadMode)
 		}
 		data := files[f.Path]
 		if f.UploadMode == "lfs" {

@@ -22,6 +22,7 @@ const shutdownTimeout = 10 * time.Second
 // server is a running hub server and what it holds open.
 type server struct {
 	http   *hubhttp.Server
+	demo   *demoService
 	stores io.Closer
 	done   chan error // receives Serve's result
 	url    string
@@ -32,10 +33,14 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	if m.srv != nil {
 		return errors.New("serve: already serving")
 	}
-	fs := newFlagSet("serve", "serve [--addr HOST:PORT] [--data DIR] [--public-url URL]", m.Stderr)
+	fs := newFlagSet("serve", "serve [--addr HOST:PORT] [--data DIR] [--public-url URL] [--ort-lib PATH] [--threads N]", m.Stderr)
 	addr := fs.String("addr", envOr(m.Getenv, "QUARRY_ADDR", "127.0.0.1:8080"), "address to listen on (QUARRY_ADDR)")
 	data := fs.String("data", "", "data directory (QUARRY_DATA, default ./data)")
 	public := fs.String("public-url", m.Getenv("QUARRY_PUBLIC_URL"), "base URL of emitted links (QUARRY_PUBLIC_URL)")
+	demoFlags, err := addDemoFlags(fs, m.Getenv)
+	if err != nil {
+		return err
+	}
 	if _, err := parseFlags(fs, args, 0, ""); err != nil {
 		return err
 	}
@@ -65,6 +70,14 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 		done:   make(chan error, 1),
 		url:    url,
 	}
+	logf := func(format string, args ...any) { logger.Info(fmt.Sprintf(format, args...)) }
+	// The demo goes before the web pages: /spaces/NS/NAME is a space's
+	// demo when its card names a model, else the web's space page.
+	if srv.demo, err = registerDemo(srv.http.App(), svc, demoFlags, url, logf); err != nil {
+		ln.Close()
+		stores.Close()
+		return err
+	}
 	web.Register(srv.http.App(), svc, web.Config{PublicURL: url, Logger: logger})
 	go func() { srv.done <- srv.http.Serve(ln) }()
 	m.srv = srv
@@ -84,10 +97,12 @@ func (m *Main) URL() string {
 func (s *server) close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
+	s.demo.stopStreams()
 	err := s.http.Shutdown(ctx)
 	if serr := <-s.done; err == nil && serr != nil {
 		err = fmt.Errorf("serve: %w", serr)
 	}
+	s.demo.close()
 	if cerr := s.stores.Close(); err == nil {
 		err = cerr
 	}

@@ -9,6 +9,11 @@
   const session = Math.random().toString(36).slice(2, 12);
   let current = null; // { path, prediction }
   let file = null;
+  // Signed-in readers: the session cookie authenticates POSTs only with the
+  // session's CSRF token in a header (a cross-site form cannot send one).
+  const csrf = main.dataset.csrfToken ? { [main.dataset.csrfHeader]: main.dataset.csrfToken } : {};
+  const post = (url, body, type) => fetch(url, { method: "POST", body: body,
+    headers: Object.assign(type ? { "Content-Type": type } : {}, csrf) });
 
   function show(el, on) { if (el) el.hidden = !on; }
   function error(msg) { $("error").textContent = msg; show($("error"), !!msg); }
@@ -27,7 +32,7 @@
   async function upload(f) {
     const form = new FormData();
     form.append("files", f, f.name || "blob");
-    const paths = await json(await fetch(root + "/gradio_api/upload", { method: "POST", body: form }));
+    const paths = await json(await post(root + "/gradio_api/upload", form));
     return paths[0];
   }
 
@@ -85,12 +90,12 @@
       const path = await upload(f);
       current = { path: path, prediction: null };
       if ($("scan").checked) {
-        renderScan(await json(await fetch(root + "/scan", { method: "POST", headers: { "Content-Type": "application/json" },
-          body: JSON.stringify({ path: path, label: $("scan-label").value }) })));
+        renderScan(await json(await post(root + "/scan",
+          JSON.stringify({ path: path, label: $("scan-label").value }), "application/json")));
       } else {
-        const out = await json(await fetch(root + "/gradio_api/run/predict", { method: "POST",
-          headers: { "Content-Type": "application/json" },
-          body: JSON.stringify({ data: [{ path: path, meta: { _type: "gradio.FileData" } }], fn_index: 0, session_hash: session }) }));
+        const out = await json(await post(root + "/gradio_api/run/predict",
+          JSON.stringify({ data: [{ path: path, meta: { _type: "gradio.FileData" } }], fn_index: 0, session_hash: session }),
+          "application/json"));
         current.prediction = out.data[0];
         renderPrediction(out.data[0]);
       }
@@ -135,8 +140,8 @@
       if (!current) return;
       $("flag-status").textContent = "Saving…";
       try {
-        await json(await fetch(root + "/flag", { method: "POST", headers: { "Content-Type": "application/json" },
-          body: JSON.stringify({ path: current.path, label: $("flag-label").value, prediction: current.prediction }) }));
+        await json(await post(root + "/flag",
+          JSON.stringify({ path: current.path, label: $("flag-label").value, prediction: current.prediction }), "application/json"));
         $("flag-status").textContent = "Flagged, thank you.";
       } catch (err) {
         $("flag-status").textContent = err.message;
