@@ -29,14 +29,17 @@ const (
 // env is the hub API and the web pages on one Fiber app over real stores
 // (SQLite and files in a temporary directory), with users alice and bob.
 type env struct {
-	t   *testing.T
+	t   testing.TB
 	app *fiber.App
 	svc *hub.Service
 }
 
 func newEnv(t *testing.T) *env { return newEnvWith(t, web.Config{PublicURL: "http://quarry.test"}) }
 
-func newEnvWith(t *testing.T, cfg web.Config) *env {
+// newEnvB is newEnv for benchmarks.
+func newEnvB(b *testing.B) *env { return newEnvWith(b, web.Config{PublicURL: "http://quarry.test"}) }
+
+func newEnvWith(t testing.TB, cfg web.Config) *env {
 	t.Helper()
 	blobs, meta, closer, err := infra.Open(infra.Config{Backend: infra.BackendLocal, DataDir: t.TempDir()})
 	if err != nil {
@@ -110,7 +113,7 @@ func (b *browser) do(method, path string, form url.Values) *page {
 }
 
 // must fails the test unless the response has status.
-func (p *page) must(t *testing.T, status int) *page {
+func (p *page) must(t testing.TB, status int) *page {
 	t.Helper()
 	if p.StatusCode != status {
 		t.Fatalf("%s %s: status %d, want %d\n%s", p.Request.Method, p.Request.URL, p.StatusCode, status, p.body)
@@ -119,7 +122,7 @@ func (p *page) must(t *testing.T, status int) *page {
 }
 
 // redirect fails the test unless the response is a 303 to location.
-func (p *page) redirect(t *testing.T, location string) *page {
+func (p *page) redirect(t testing.TB, location string) *page {
 	t.Helper()
 	p.must(t, http.StatusSeeOther)
 	if got := p.Header.Get("Location"); got != location {
@@ -129,7 +132,7 @@ func (p *page) redirect(t *testing.T, location string) *page {
 }
 
 // contains fails the test unless the body contains every s.
-func (p *page) contains(t *testing.T, ss ...string) *page {
+func (p *page) contains(t testing.TB, ss ...string) *page {
 	t.Helper()
 	for _, s := range ss {
 		if !strings.Contains(p.body, s) {
@@ -140,7 +143,7 @@ func (p *page) contains(t *testing.T, ss ...string) *page {
 }
 
 // lacks fails the test if the body contains any s.
-func (p *page) lacks(t *testing.T, ss ...string) *page {
+func (p *page) lacks(t testing.TB, ss ...string) *page {
 	t.Helper()
 	for _, s := range ss {
 		if strings.Contains(p.body, s) {
@@ -163,7 +166,7 @@ func (p *page) cookie(name string) *http.Cookie {
 var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 
 // csrf returns the value of the page's first csrf field.
-func (p *page) csrf(t *testing.T) string {
+func (p *page) csrf(t testing.TB) string {
 	t.Helper()
 	m := csrfField.FindStringSubmatch(p.body)
 	if m == nil {

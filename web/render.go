@@ -8,6 +8,7 @@ import (
 	"html/template"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -20,7 +21,8 @@ var templateFS embed.FS
 
 // pageNames are the templates under templates/ that are whole pages; each is
 // parsed together with layout.html.
-var pageNames = []string{"login", "tokens", "repos", "activity", "error"}
+var pageNames = []string{"login", "tokens", "repos", "activity", "error",
+	"home", "repo", "tree", "blob", "commits", "commit", "compare", "namespace"}
 
 // pages holds one parsed template set per page.
 type pages struct {
@@ -33,21 +35,27 @@ type view struct {
 	Active string // nav item: "tokens", "repos" or "activity"
 	User   string // signed-in user, "" when signed out
 	CSRF   string // the session's CSRF token for the sign-out form and others
+	Here   string // the page's path and query, for "sign in and come back"
 	Page   any    // page-specific data
 }
 
 // mustParsePages parses the embedded templates.
 func mustParsePages(a *assets) *pages {
 	funcs := template.FuncMap{
-		"asset":  a.url,
-		"action": describeAction,
-		"when":   formatTime,
-		"iso":    func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"asset":   a.url,
+		"action":  describeAction,
+		"when":    formatTime,
+		"iso":     func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"size":    formatSize,
+		"short":   shortID,
+		"pathURL": escapePath,
+		"diffOf":  diffOf,
+		"rev":     revLabel,
 	}
 	p := &pages{byName: map[string]*template.Template{}}
 	for _, name := range pageNames {
 		t := template.New(name).Funcs(funcs)
-		p.byName[name] = template.Must(t.ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html"))
+		p.byName[name] = template.Must(t.ParseFS(templateFS, "templates/layout.html", "templates/partials.html", "templates/"+name+".html"))
 	}
 	return p
 }
@@ -58,6 +66,46 @@ func formatTime(t time.Time) string {
 		return "never"
 	}
 	return t.UTC().Format("2 Jan 2006 15:04 UTC")
+}
+
+// formatSize renders a byte count for people ("1.2 MB").
+func formatSize(n int64) string {
+	const unit = 1000
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %cB", float64(n)/float64(div), "kMGTPE"[exp])
+}
+
+// diffTable is what the "diff" template shows: a labelled diff.
+type diffTable struct {
+	Label string
+	Lines []diffLine
+}
+
+// diffOf pairs a diff with its accessible label for the "diff" template.
+func diffOf(label string, lines []diffLine) diffTable { return diffTable{Label: label, Lines: lines} }
+
+// revLabel shortens a full commit id to 7 characters and keeps branch
+// and tag names.
+func revLabel(rev string) string {
+	if len(rev) == 40 && strings.Trim(rev, "0123456789abcdef") == "" {
+		return rev[:7]
+	}
+	return rev
+}
+
+// shortID returns the first 7 characters of a commit id.
+func shortID(id string) string {
+	if len(id) > 7 {
+		return id[:7]
+	}
+	return id
 }
 
 // render executes page into a buffer (so that a template failure cannot send

@@ -1,9 +1,14 @@
-// Package web serves Quarry's server-rendered pages for people: sign-in and
+// Package web serves Quarry's server-rendered pages for people: the home
+// page with search, repo pages (rendered card, metrics, files, history,
+// commit diffs, comparisons), user and organization pages, sign-in and
 // sign-out, the access-token settings page, the repository visibility
 // settings page and the account's activity (audit) page, with their
 // stylesheet and script. Pages are html/template
 // templates and assets embedded in the binary (no external CDN); they work
-// without JavaScript, which only adds a copy button.
+// without JavaScript, which only adds copy buttons.
+//
+// Cards are Markdown rendered by goldmark without raw HTML, with links and
+// images filtered (markdown.go), under a CSP without inline script.
 //
 // Sessions: a successful sign-in sets the cookie "quarry_session" (HttpOnly,
 // SameSite=Lax, Path=/, Secure when served over HTTPS) holding the secret
@@ -19,9 +24,15 @@
 // (login CSRF). This was chosen over an Origin/Referer check because it does
 // not depend on proxies and privacy settings that strip those headers.
 //
-// Register adds only /login, /logout, /settings and /settings/..., and
+// Register adds /login, /logout, /settings and /settings/..., and
 // /static/...; the names are reserved user names in package hub, so they never
-// shadow a namespace, and none collides with the HF API routes.
+// shadow a namespace, and none collides with the HF API routes. It then adds
+// the reading pages (browse.go): /, /NS, the repo pages /NS/NAME,
+// /datasets/NS/NAME, /spaces/NS/NAME and their tree/, blob/, commits/,
+// commit/ and compare/ sub-pages. Those are GET routes with parameters
+// that step aside (c.Next) for reserved first segments, so routes added
+// after Register still get their requests; the demo's /spaces/NS/NAME/
+// (trailing slash) is left to the demo.
 package web
 
 import (
@@ -47,11 +58,12 @@ type Config struct {
 
 // site holds what every handler needs.
 type site struct {
-	svc    *hub.Service
-	secure bool
-	log    *slog.Logger
-	pages  *pages
-	assets *assets
+	svc       *hub.Service
+	publicURL string // base of absolute URLs in snippets, no trailing slash
+	secure    bool
+	log       *slog.Logger
+	pages     *pages
+	assets    *assets
 }
 
 // Register adds the web routes to app, next to the hub API of package
@@ -59,10 +71,11 @@ type site struct {
 // package's tests rule out.
 func Register(app *fiber.App, svc *hub.Service, cfg Config) {
 	s := &site{
-		svc:    svc,
-		secure: cfg.SecureCookies || strings.HasPrefix(strings.ToLower(cfg.PublicURL), "https://"),
-		log:    cfg.Logger,
-		assets: mustLoadAssets(),
+		svc:       svc,
+		publicURL: strings.TrimRight(cfg.PublicURL, "/"),
+		secure:    cfg.SecureCookies || strings.HasPrefix(strings.ToLower(cfg.PublicURL), "https://"),
+		log:       cfg.Logger,
+		assets:    mustLoadAssets(),
 	}
 	if s.log == nil {
 		s.log = slog.Default()
@@ -81,6 +94,7 @@ func Register(app *fiber.App, svc *hub.Service, cfg Config) {
 	app.Get("/settings/repos", s.wrap(s.repos))
 	app.Post("/settings/repos/visibility", s.wrap(s.setVisibility))
 	app.Get("/settings/activity", s.wrap(s.activity))
+	s.registerBrowse(app)
 }
 
 // contentSecurityPolicy allows only the site's own scripts, styles and

@@ -1,5 +1,6 @@
 // Quarry web pages: progressive enhancements only; every page works without it.
-// Copy buttons: <button data-copy="INPUT_ID" hidden> copies the input's value.
+// Copy buttons: <button data-copy="ID" hidden> copies the value of input ID,
+// or the text of element ID (code snippets).
 "use strict";
 document.addEventListener("DOMContentLoaded", function () {
   document.querySelectorAll("button[data-copy]").forEach(function (button) {
@@ -10,12 +11,14 @@ document.addEventListener("DOMContentLoaded", function () {
     button.hidden = false;
     button.addEventListener("click", function () {
       var done = function (ok) {
-        if (status) status.textContent = ok ? "Copied to the clipboard." : "Select the token and copy it with your keyboard.";
+        if (status) status.textContent = ok ? "Copied to the clipboard." : "Select the text and copy it with your keyboard.";
       };
+      var isField = input.tagName === "INPUT" || input.tagName === "TEXTAREA";
       input.focus();
-      input.select();
+      if (isField) input.select();
+      var text = isField ? input.value : input.textContent;
       if (navigator.clipboard && navigator.clipboard.writeText) {
-        navigator.clipboard.writeText(input.value).then(function () { done(true); }, function () { done(false); });
+        navigator.clipboard.writeText(text).then(function () { done(true); }, function () { done(false); });
       } else {
         done(false);
       }
