@@ -143,45 +143,58 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Caller, erro
 	return s.AuthenticateFrom(ctx, token, "")
 }
 
-// AuthenticateFrom returns the caller a token stands for, with the user's
-// org and team memberships. Unknown and revoked tokens, and tokens of
-// deleted users, give ErrUnauthorized with the HF message "Invalid
-// credentials in Authorization header"; an address that presented too
-// many of those gets a *RateLimitError. It records the token's last use,
-// at most once a minute.
+// AuthenticateFrom returns the caller a token stands for. Unknown and
+// revoked tokens, and tokens of deleted users, give ErrUnauthorized with
+// the HF message "Invalid credentials in Authorization header"; an address
+// that presented too many of those gets a *RateLimitError. It records the
+// token's last use, at most once a minute.
+//
+// When the store is a ChangeCounter, the token and its user are reused
+// from the object cache while the store's change count stays the same
+// (authcache.go), so that a revocation or a user change, even by another
+// process, applies to the next request. Memberships are not cached: the
+// caller's Orgs and Teams are read from the store when the service needs
+// them (LoadMemberships).
 func (s *Service) AuthenticateFrom(ctx context.Context, token, clientAddr string) (*Caller, error) {
 	now := s.now()
 	if err := s.throttle.CheckToken(clientAddr, now); err != nil {
 		return nil, err
 	}
-	t, u, err := s.lookupToken(ctx, token)
+	if !strings.HasPrefix(token, "hf_") {
+		s.throttle.FailToken(clientAddr, now)
+		return nil, badCredentials()
+	}
+	t, u, cr, err := s.credentials(ctx, token)
 	if err != nil {
 		if errors.Is(err, ErrUnauthorized) {
 			s.throttle.FailToken(clientAddr, now)
 		}
 		return nil, err
 	}
-	if now.Sub(t.LastUsedAt) >= lastUsedEvery {
+	if t.Expired(now) {
+		return nil, badCredentials() // cached before it expired
+	}
+	if now.Sub(t.LastUsedAt) >= lastUsedEvery && (cr == nil || cr.touching.CompareAndSwap(false, true)) {
 		t.LastUsedAt = now
 		// Best effort: a failed bookkeeping write must not fail the request
-		// the token authorizes; the next request retries it.
-		_ = s.Meta.UpdateToken(ctx, t)
+		// the token authorizes; the next request retries it. A successful
+		// one moves the change count on, so the cached entry retires.
+		if err := s.Meta.UpdateToken(ctx, t); err != nil && cr != nil {
+			cr.touching.Store(false)
+		}
 	}
 	return &Caller{User: u, Token: t, deferred: true}, nil
 }
 
-// lookupToken finds an active token and its user.
-func (s *Service) lookupToken(ctx context.Context, token string) (*Token, *User, error) {
-	if !strings.HasPrefix(token, "hf_") {
-		return nil, nil, badCredentials()
-	}
-	t, err := s.Meta.GetToken(ctx, hashToken(token))
+// readCredentials reads an active token and its user from the store.
+func (s *Service) readCredentials(ctx context.Context, hash string) (*Token, *User, error) {
+	t, err := s.Meta.GetToken(ctx, hash)
 	if errors.Is(err, ErrNotFound) {
 		return nil, nil, badCredentials()
 	} else if err != nil {
 		return nil, nil, fmt.Errorf("authenticate: %w", err)
 	}
-	if !t.RevokedAt.IsZero() {
+	if !t.RevokedAt.IsZero() || t.Expired(s.now()) {
 		return nil, nil, badCredentials()
 	}
 	u, err := s.Meta.GetUser(ctx, t.User)

@@ -211,4 +211,6 @@ type MetaStore interface {
 	GrantStore
 	SessionStore
 	AuditStore
+	JobStore
+	ProjectStore
 }

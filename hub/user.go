@@ -47,6 +47,7 @@ type Token struct {
 	CreatedAt  time.Time
 	LastUsedAt time.Time // zero: never used
 	RevokedAt  time.Time // zero: active
+	ExpiresAt  time.Time // zero: never expires (job tokens expire)
 }
 
 // Caller is who makes a request: anonymous (User == nil), or a user through

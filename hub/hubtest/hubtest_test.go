@@ -14,3 +14,10 @@ func TestMemBlobStore(t *testing.T) {
 func TestMemMeta(t *testing.T) {
 	hubtest.TestMetaStore(t, func(t *testing.T) hub.MetaStore { return hubtest.NewMemMeta() })
 }
+
+func TestMemMetaChangeCounter(t *testing.T) {
+	hubtest.TestChangeCounter(t, func(t *testing.T) (hub.MetaStore, hub.MetaStore) {
+		m := hubtest.NewMemMeta()
+		return m, m
+	})
+}

@@ -38,6 +38,7 @@ func (m *MemMeta) PutMember(ctx context.Context, mb hub.Membership) error {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.changes++
 	k := pairKey(mb.Org, mb.User)
 	if old, ok := m.access.members[k]; ok {
 		mb.CreatedAt = old.CreatedAt
@@ -62,6 +63,7 @@ func (m *MemMeta) GetMember(ctx context.Context, org, user string) (hub.Membersh
 func (m *MemMeta) DeleteMember(ctx context.Context, org, user string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.changes++
 	k := pairKey(org, user)
 	if _, ok := m.access.members[k]; !ok {
 		return hub.Errorf(hub.ErrNotFound, "%s is not a member of %s", user, org)
@@ -102,6 +104,7 @@ func (m *MemMeta) CreateTeam(ctx context.Context, t *hub.Team) error {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.changes++
 	k := pairKey(t.Org, t.Name)
 	if _, ok := m.access.teams[k]; ok {
 		return hub.Errorf(hub.ErrConflict, "team %s/%s already exists", t.Org, t.Name)
@@ -128,6 +131,7 @@ func (m *MemMeta) GetTeam(ctx context.Context, org, name string) (*hub.Team, err
 func (m *MemMeta) AddTeamMember(ctx context.Context, org, team, user string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.changes++
 	users, ok := m.access.teamUser[pairKey(org, team)]
 	if !ok {
 		return hub.Errorf(hub.ErrNotFound, "team %s/%s not found", org, team)
@@ -140,6 +144,7 @@ func (m *MemMeta) AddTeamMember(ctx context.Context, org, team, user string) err
 func (m *MemMeta) RemoveTeamMember(ctx context.Context, org, team, user string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.changes++
 	users := m.access.teamUser[pairKey(org, team)]
 	if !users[strings.ToLower(user)] {
 		return hub.Errorf(hub.ErrNotFound, "%s is not a member of team %s/%s", user, org, team)

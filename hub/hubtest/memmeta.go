@@ -21,8 +21,14 @@ type MemMeta struct {
 	tokens map[string]*memToken         // by hash
 	lfs    map[lfsKey]int64
 	seq    int64
+	// changes counts writes of users, tokens, memberships and teams
+	// (ChangeCount).
+	changes uint64
 
 	access memAccess // orgs, teams, grants, sessions, audit (memaccess.go)
+	jobs   memJobs   // job records (memjobs.go)
+
+	MemProjects // training projects (memprojects.go)
 }
 
 type memToken struct {
@@ -32,7 +38,18 @@ type memToken struct {
 
 type lfsKey struct{ repo, oid string }
 
-var _ hub.MetaStore = (*MemMeta)(nil)
+var (
+	_ hub.MetaStore     = (*MemMeta)(nil)
+	_ hub.ChangeCounter = (*MemMeta)(nil)
+)
+
+// ChangeCount implements hub.ChangeCounter: the number of writes of users,
+// tokens, memberships and teams so far.
+func (m *MemMeta) ChangeCount(ctx context.Context) (uint64, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.changes, nil
+}
 
 // NewMemMeta returns an empty store.
 func NewMemMeta() *MemMeta {

@@ -60,6 +60,7 @@ func (m *MemMeta) CreateUser(ctx context.Context, u *hub.User) error {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.changes++
 	k := strings.ToLower(u.Name)
 	if _, ok := m.users[k]; ok {
 		return hub.Errorf(hub.ErrConflict, "user %s already exists", u.Name)
@@ -86,6 +87,7 @@ func (m *MemMeta) GetUser(ctx context.Context, name string) (*hub.User, error) {
 func (m *MemMeta) UpdateUser(ctx context.Context, u *hub.User) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.changes++
 	k := strings.ToLower(u.Name)
 	if _, ok := m.users[k]; !ok {
 		return hub.Errorf(hub.ErrNotFound, "user %s not found", u.Name)
@@ -112,6 +114,7 @@ func (m *MemMeta) CreateToken(ctx context.Context, t *hub.Token) error {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.changes++
 	if _, ok := m.tokens[t.Hash]; ok {
 		return hub.Errorf(hub.ErrConflict, "token already exists")
 	}
@@ -158,6 +161,7 @@ func (m *MemMeta) ListTokens(ctx context.Context, user string) ([]*hub.Token, er
 func (m *MemMeta) UpdateToken(ctx context.Context, t *hub.Token) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.changes++
 	rec, ok := m.tokens[t.Hash]
 	if !ok {
 		return hub.Errorf(hub.ErrNotFound, "token not found")

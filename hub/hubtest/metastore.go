@@ -29,6 +29,8 @@ func TestMetaStore(t *testing.T, open func(t *testing.T) hub.MetaStore) {
 	t.Run("Grants", func(t *testing.T) { testGrants(t, open(t)) })
 	t.Run("Sessions", func(t *testing.T) { testSessions(t, open(t)) })
 	t.Run("Audit", func(t *testing.T) { testAudit(t, open(t)) })
+	t.Run("Jobs", func(t *testing.T) { testJobs(t, open) })
+	t.Run("Projects", func(t *testing.T) { testProjects(t, open) })
 }
 
 var t0 = time.Date(2024, 3, 1, 12, 30, 45, 123456789, time.UTC)

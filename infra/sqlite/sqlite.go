@@ -34,9 +34,14 @@ type DB struct {
 
 	mu    sync.Mutex
 	stmts map[string]*sql.Stmt // prepared statements of the fixed hot queries
+
+	changes changeCounter // ChangeCount (changes.go)
 }
 
-var _ hub.MetaStore = (*DB)(nil)
+var (
+	_ hub.MetaStore     = (*DB)(nil)
+	_ hub.ChangeCounter = (*DB)(nil)
+)
 
 // Open opens (creating if needed) the database at path in WAL mode, with a
 // busy timeout and foreign keys, and applies pending migrations.
@@ -54,7 +59,11 @@ func Open(path string) (*DB, error) {
 	// schema on first use, which costs more than most queries.
 	sdb.SetMaxIdleConns(maxIdleConns)
 	db := &DB{db: sdb, stmts: make(map[string]*sql.Stmt)}
-	if err := db.migrate(context.Background()); err != nil {
+	err = db.migrate(context.Background())
+	if err == nil {
+		err = db.changes.open(context.Background(), sdb, path+"-shm")
+	}
+	if err != nil {
 		sdb.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
@@ -69,6 +78,9 @@ func (db *DB) Close() error {
 	}
 	db.stmts = map[string]*sql.Stmt{}
 	db.mu.Unlock()
+	db.changes.mu.Lock()
+	db.changes.close()
+	db.changes.mu.Unlock()
 	return db.db.Close()
 }
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"quarry/hub"
 )
@@ -75,18 +76,20 @@ func checkOne(res sql.Result, err error, op string, missing error) error {
 	return nil
 }
 
-const tokenCols = `hash, suffix, user, role, label, created_at, last_used_at, revoked_at, scopes`
+const tokenCols = `hash, suffix, user, role, label, created_at, last_used_at, revoked_at, scopes, expires_at`
 
 func scanToken(s scanner) (*hub.Token, error) {
 	var t hub.Token
-	var created, used, revoked, scopes string
-	err := s.Scan(&t.Hash, &t.Suffix, &t.User, &t.Role, &t.Label, &created, &used, &revoked, &scopes)
+	var created, used, revoked, scopes, expires string
+	err := s.Scan(&t.Hash, &t.Suffix, &t.User, &t.Role, &t.Label, &created, &used, &revoked, &scopes, &expires)
 	if err != nil {
 		return nil, err
 	}
 	if t.CreatedAt, err = parseTime(created); err == nil {
 		if t.LastUsedAt, err = parseTime(used); err == nil {
-			t.RevokedAt, err = parseTime(revoked)
+			if t.RevokedAt, err = parseTime(revoked); err == nil {
+				t.ExpiresAt, err = parseTime(expires)
+			}
 		}
 	}
 	if err == nil {
@@ -133,9 +136,9 @@ func (db *DB) CreateToken(ctx context.Context, t *hub.Token) error {
 		return hub.Errorf(hub.ErrInvalid, "token hash is required")
 	}
 	_, err := db.db.ExecContext(ctx, `INSERT INTO tokens (hash, suffix, user_lower, user, role, label,
-		created_at, last_used_at, revoked_at, scopes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, t.Hash, t.Suffix,
-		strings.ToLower(t.User), t.User, t.Role, t.Label, fmtTime(t.CreatedAt), fmtTime(t.LastUsedAt),
-		fmtTime(t.RevokedAt), encodeScopes(t.Scopes))
+		created_at, last_used_at, revoked_at, scopes, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, t.Hash,
+		t.Suffix, strings.ToLower(t.User), t.User, t.Role, t.Label, fmtTime(t.CreatedAt), fmtTime(t.LastUsedAt),
+		fmtTime(t.RevokedAt), encodeScopes(t.Scopes), fmtTime(t.ExpiresAt))
 	if isConstraint(err) {
 		return hub.Errorf(hub.ErrConflict, "token already exists")
 	}
@@ -179,11 +182,19 @@ func (db *DB) ListTokens(ctx context.Context, user string) ([]*hub.Token, error)
 	return toks, nil
 }
 
-// UpdateToken implements hub.TokenStore.
+// UpdateToken implements hub.TokenStore. A revocation is never undone: a
+// record read before another connection revoked the token (the service
+// rewriting its last use) keeps the stored revocation time.
 func (db *DB) UpdateToken(ctx context.Context, t *hub.Token) error {
+	// An expiry only ever moves earlier, for the same reason.
+	zero, exp := fmtTime(time.Time{}), fmtTime(t.ExpiresAt)
 	res, err := db.db.ExecContext(ctx, `UPDATE tokens SET suffix = ?, user_lower = ?, user = ?, role = ?,
-		label = ?, created_at = ?, last_used_at = ?, revoked_at = ?, scopes = ? WHERE hash = ?`, t.Suffix,
+		label = ?, created_at = ?, last_used_at = ?,
+		revoked_at = CASE WHEN revoked_at = ? THEN ? ELSE revoked_at END, scopes = ?,
+		expires_at = CASE WHEN expires_at = ? OR (? <> ? AND ? < expires_at) THEN ? ELSE expires_at END
+		WHERE hash = ?`, t.Suffix,
 		strings.ToLower(t.User), t.User, t.Role, t.Label, fmtTime(t.CreatedAt), fmtTime(t.LastUsedAt),
-		fmtTime(t.RevokedAt), encodeScopes(t.Scopes), t.Hash)
+		fmtTime(time.Time{}), fmtTime(t.RevokedAt), encodeScopes(t.Scopes),
+		zero, exp, zero, exp, exp, t.Hash)
 	return checkOne(res, err, "update token", hub.Errorf(hub.ErrNotFound, "token not found"))
 }
