@@ -4,6 +4,7 @@
 package infra
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -15,14 +16,16 @@ import (
 	"strings"
 
 	"quarry/hub"
+	"quarry/infra/dynamo"
 	"quarry/infra/localfs"
+	"quarry/infra/s3"
 	"quarry/infra/sqlite"
 )
 
 // Backend names.
 const (
 	BackendLocal = "local" // filesystem blobs + SQLite metadata under DataDir
-	BackendAWS   = "aws"   // S3 + DynamoDB (not implemented yet)
+	BackendAWS   = "aws"   // S3 bucket + DynamoDB table
 )
 
 // Config selects the storage backends.
@@ -31,6 +34,16 @@ type Config struct {
 	Backend string
 	// DataDir holds the local backend's files: blobs/, hub.db and secret.
 	DataDir string
+
+	// The AWS backend's bucket (QUARRY_S3_BUCKET) and table
+	// (QUARRY_DYNAMODB_TABLE), both required; AWSRegion (AWS_REGION) and
+	// AWSEndpoint (AWS_ENDPOINT_URL: a local emulator such as moto_server)
+	// are optional. Credentials come from the SDK's default chain
+	// (AWS_ACCESS_KEY_ID..., the Lambda role).
+	S3Bucket      string
+	DynamoDBTable string
+	AWSRegion     string
+	AWSEndpoint   string
 }
 
 // DefaultConfig returns the local backend with data in ./data.
@@ -48,6 +61,8 @@ func ConfigFromEnv(getenv func(string) string) Config {
 	if v := getenv("QUARRY_DATA"); v != "" {
 		c.DataDir = v
 	}
+	c.S3Bucket, c.DynamoDBTable = getenv("QUARRY_S3_BUCKET"), getenv("QUARRY_DYNAMODB_TABLE")
+	c.AWSRegion, c.AWSEndpoint = getenv("AWS_REGION"), getenv("AWS_ENDPOINT_URL")
 	return c
 }
 
@@ -60,14 +75,21 @@ func (c Config) Validate() error {
 		}
 		return nil
 	case BackendAWS:
-		return errors.New("config: Backend (QUARRY_BACKEND) \"aws\" is not supported yet; use \"local\"")
+		if strings.TrimSpace(c.S3Bucket) == "" {
+			return errors.New("config: Backend (QUARRY_BACKEND) \"aws\" needs S3Bucket (QUARRY_S3_BUCKET)")
+		}
+		if strings.TrimSpace(c.DynamoDBTable) == "" {
+			return errors.New("config: Backend (QUARRY_BACKEND) \"aws\" needs DynamoDBTable (QUARRY_DYNAMODB_TABLE)")
+		}
+		return nil
 	}
 	return fmt.Errorf("config: invalid Backend (QUARRY_BACKEND) %q: must be %q or %q", c.Backend, BackendLocal, BackendAWS)
 }
 
 // Open opens the backends cfg names. Closing the returned closer releases
 // them. The local backend keeps blobs in <DataDir>/blobs and metadata in
-// <DataDir>/hub.db, creating both on first use.
+// <DataDir>/hub.db, creating both on first use. The AWS backend uses the
+// bucket and table of cfg, which InitAWS (or template.yaml) creates.
 func Open(cfg Config) (hub.BlobStore, hub.MetaStore, io.Closer, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, nil, nil, err
@@ -75,8 +97,52 @@ func Open(cfg Config) (hub.BlobStore, hub.MetaStore, io.Closer, error) {
 	switch cfg.Backend {
 	case BackendLocal:
 		return openLocal(cfg.DataDir)
+	case BackendAWS:
+		blobs, meta, err := openAWS(context.Background(), cfg)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		return blobs, meta, closerFunc(func() error { return nil }), nil
 	}
 	return nil, nil, nil, fmt.Errorf("open backend %q: not supported", cfg.Backend)
+}
+
+// openAWS returns the S3 and DynamoDB stores of cfg (no request is made).
+func openAWS(ctx context.Context, cfg Config) (*s3.BlobStore, *dynamo.MetaStore, error) {
+	blobs, err := s3.Open(ctx, s3.Config{Bucket: cfg.S3Bucket, Region: cfg.AWSRegion, Endpoint: cfg.AWSEndpoint})
+	if err != nil {
+		return nil, nil, fmt.Errorf("open blob store: %w", err)
+	}
+	meta, err := dynamo.Open(ctx, dynamo.Config{Table: cfg.DynamoDBTable, Region: cfg.AWSRegion, Endpoint: cfg.AWSEndpoint})
+	if err != nil {
+		return nil, nil, fmt.Errorf("open metadata store: %w", err)
+	}
+	return blobs, meta, nil
+}
+
+// InitAWS creates the AWS backend's bucket and table when missing and
+// brings their settings up to date (CORS and the lifecycle rule aborting
+// incomplete multipart uploads; on-demand capacity, the indexes and the
+// TTL attribute); existing content is kept. It is `quarry aws init`, for a
+// local emulator (AWSEndpoint) or an account set up without template.yaml.
+func InitAWS(ctx context.Context, cfg Config) error {
+	if cfg.Backend != BackendAWS {
+		return fmt.Errorf("aws init: Backend (QUARRY_BACKEND) is %q, not %q", cfg.Backend, BackendAWS)
+	}
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	blobs, meta, err := openAWS(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	if err := blobs.CreateBucket(ctx); err != nil {
+		return fmt.Errorf("aws init: %w", err)
+	}
+	if err := meta.CreateTable(ctx); err != nil {
+		return fmt.Errorf("aws init: %w", err)
+	}
+	return nil
 }
 
 func openLocal(dir string) (hub.BlobStore, hub.MetaStore, io.Closer, error) {
@@ -103,10 +169,22 @@ const secretLen = 32
 
 // LoadSecret returns the secret that signs upload and download URLs. The
 // local backend keeps it hex-encoded in <DataDir>/secret, created with mode
-// 0600 on first use, so signed URLs survive restarts.
+// 0600 on first use, so signed URLs survive restarts. The AWS backend keeps
+// it in the table, so that every function instance shares it.
 func LoadSecret(cfg Config) ([]byte, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
+	}
+	if cfg.Backend == BackendAWS {
+		_, meta, err := openAWS(context.Background(), cfg)
+		if err != nil {
+			return nil, err
+		}
+		s, err := meta.Secret(context.Background(), secretLen)
+		if err != nil {
+			return nil, fmt.Errorf("load secret: %w", err)
+		}
+		return s, nil
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
 		return nil, fmt.Errorf("load secret: %w", err)
