@@ -12,7 +12,7 @@ empty :=
 space := $(empty) $(empty)
 FORBIDDEN_RE   := ^($(subst $(space),|,$(FORBIDDEN_DEPS)))(/|$$)
 
-.PHONY: setup build run test vet depcheck unit e2e bench clean
+.PHONY: setup build podman-image run test vet depcheck unit e2e bench clean
 
 ## setup: install what git does not carry (Debian packages, Node test clients); idempotent
 setup:
@@ -22,12 +22,16 @@ setup:
 build:
 	$(GO) build -o bin/quarry ./cmd/quarry
 
+## podman-image: the trainer container image of bin/quarry (podman runner); rebuilt when the binary changes
+podman-image: build
+	bash scripts/podman-image.sh --binary bin/quarry
+
 ## run: set up, build and serve with data in $(DATA)
 run: setup build
 	bin/quarry serve --data $(DATA) $(if $(ADDR),--addr $(ADDR))
 
 ## test: vet, dependency-direction check, unit tests, end-to-end tests (Go + Node clients)
-test: setup build vet depcheck unit e2e
+test: setup build podman-image vet depcheck unit e2e
 
 vet:
 	$(GO) vet ./...
@@ -50,6 +54,16 @@ e2e: build
 ## bench: performance figures of issue #2 (not part of test); results in bench/results/
 bench: setup build
 	bash bench/run.sh
+
+## bench-auth: latency of GET /api/models/{id} with and without a token (issue #3); not part of test
+.PHONY: bench-auth
+bench-auth: build
+	bash bench/auth.sh
+
+## bench-demo: demo latency, throughput vs transformers.js, memory (issue #4); not part of test
+.PHONY: bench-demo
+bench-demo: build
+	bash bench/demo.sh
 
 clean:
 	rm -rf bin bench/results

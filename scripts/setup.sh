@@ -19,6 +19,8 @@ has curl curl || missing+=(curl)
 has jq jq || missing+=(jq)
 has chromium chromium || missing+=(chromium)
 has make make || missing+=(make)
+has podman podman || missing+=(podman) # the podman job runner (make podman-image builds its image)
+has runc runc || missing+=(runc)
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 
@@ -29,6 +31,21 @@ if [ "${#missing[@]}" -gt 0 ]; then
 	export DEBIAN_FRONTEND=noninteractive
 	"${sudo[@]}" apt-get update -qq
 	"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# Podman needs `default_ulimits = []` here: the default ulimits cannot be set
+# in this sandbox (scripts/podman-image.sh checks the same).
+conf=/etc/containers/containers.conf
+if ! grep -qs '^[[:space:]]*default_ulimits' "$conf"; then
+	echo "setup: writing default_ulimits = [] to $conf"
+	sudo=()
+	[ "$(id -u)" -eq 0 ] || sudo=(sudo)
+	"${sudo[@]}" mkdir -p /etc/containers
+	if grep -qs '^\[containers\]' "$conf"; then
+		"${sudo[@]}" sed -i 's/^\[containers\]/[containers]\ndefault_ulimits = []/' "$conf"
+	else
+		printf '[containers]\ndefault_ulimits = []\n' | "${sudo[@]}" tee -a "$conf" >/dev/null
+	fi
 fi
 
 # npm_ci DIR: npm ci in DIR when node_modules is missing or its lock file changed. onnxruntime-node
