@@ -2,13 +2,14 @@ package modelrepo
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"quarry/modelcards"
 )
 
 // classifierCard renders the README.md of a classifier built by Build.
-func classifierCard(base map[string]any, labels []string, opts Options) ([]byte, error) {
+func classifierCard(base map[string]any, labels []string, h Head, opts Options) ([]byte, error) {
 	mt, _ := base["model_type"].(string)
 	license := opts.License
 	if license == "" {
@@ -18,7 +19,7 @@ func classifierCard(base map[string]any, labels []string, opts Options) ([]byte,
 		"license":      license,
 		"library_name": "transformers.js",
 		"pipeline_tag": "image-classification",
-		"tags":         []any{"onnx", "image-classification", "transformers.js", mt, "quarry"},
+		"tags":         tags(mt, opts.Tags),
 	}
 	if license == "other" {
 		data["license_name"] = "unspecified"
@@ -40,15 +41,27 @@ func classifierCard(base map[string]any, labels []string, opts Options) ([]byte,
 			data[k] = v
 		}
 	}
-	card, err := modelcards.Render(data, classifierBody(labels, opts))
+	card, err := modelcards.Render(data, classifierBody(labels, h, opts))
 	if err != nil {
 		return nil, fmt.Errorf("card: %w", err)
 	}
 	return card, nil
 }
 
+// tags are the card's tags: the generated ones, then extra ones not yet
+// present.
+func tags(modelType string, extra []string) []any {
+	out := []any{"onnx", "image-classification", "transformers.js", modelType, "quarry"}
+	for _, t := range extra {
+		if t != "" && !slices.Contains(out, any(t)) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
 // classifierBody is the Markdown of a classifier card.
-func classifierBody(labels []string, opts Options) string {
+func classifierBody(labels []string, h Head, opts Options) string {
 	var b strings.Builder
 	title := opts.ModelID
 	if title == "" {
@@ -62,7 +75,10 @@ func classifierBody(labels []string, opts Options) string {
 	if opts.BaseModel != "" {
 		backbone = fmt.Sprintf("the frozen backbone [`%s`](/%s)", opts.BaseModel, opts.BaseModel)
 	}
-	fmt.Fprintf(&b, "An image classifier built by Quarry: a linear head (`Gemm`) over %s, exported as one ONNX graph.\n\n", backbone)
+	fmt.Fprintf(&b, "An image classifier built by Quarry: %s over %s, exported as one ONNX graph.\n\n", h.desc, backbone)
+	if opts.Body != "" {
+		fmt.Fprintf(&b, "%s\n\n", strings.TrimSpace(opts.Body))
+	}
 	b.WriteString("## Labels\n\n| id | label |\n|---:|---|\n")
 	for i, l := range labels {
 		fmt.Fprintf(&b, "| %d | %s |\n", i, strings.ReplaceAll(l, "|", `\|`))

@@ -53,6 +53,11 @@ type Options struct {
 	Threshold     float64
 	// CardData is merged over the generated front matter (nil values delete keys).
 	CardData map[string]any
+	// Tags are added to the card's generated tags.
+	Tags []string
+	// Body is Markdown placed in the card after the description and the
+	// head's summary (training data, metrics, figures...).
+	Body string
 }
 
 // Build returns the files of an image-classification repo: the backbone in
@@ -61,7 +66,18 @@ type Options struct {
 // output `logits` holds raw scores W·f+b, transformers.js applies softmax),
 // config.json with id2label/label2id, the backbone's preprocessor_config.json
 // unchanged (so every client preprocesses the same way) and a README.md card.
+// It is BuildClassifier with LinearHead(W, b).
 func Build(backboneDir string, W [][]float32, b []float32, labels []string, opts Options) (map[string][]byte, error) {
+	return BuildClassifier(backboneDir, LinearHead(W, b), labels, opts)
+}
+
+// BuildClassifier is Build for any head: the backbone with h appended as
+// one ONNX graph (`pixel_values` in, raw `logits` out), config.json,
+// preprocessor_config.json and README.md.
+func BuildClassifier(backboneDir string, h Head, labels []string, opts Options) (map[string][]byte, error) {
+	if h.append == nil {
+		return nil, errors.New("modelrepo: build: no head")
+	}
 	if err := checkLabels(labels); err != nil {
 		return nil, fmt.Errorf("modelrepo: build: %w", err)
 	}
@@ -73,15 +89,15 @@ func Build(backboneDir string, W [][]float32, b []float32, labels []string, opts
 	if feature == "" {
 		feature = bb.featureOutput()
 	}
-	model, err := onnxgraph.AppendHead(bb.model, feature, W, b, labels)
+	model, err := h.append(bb.model, feature, labels)
 	if err != nil {
 		return nil, fmt.Errorf("modelrepo: build: %w", err)
 	}
-	cfg, err := classifierConfig(bb.config, labels, opts)
+	cfg, err := classifierConfig(bb.config, labels, h, opts)
 	if err != nil {
 		return nil, fmt.Errorf("modelrepo: build: %w", err)
 	}
-	readme, err := classifierCard(bb.config, labels, opts)
+	readme, err := classifierCard(bb.config, labels, h, opts)
 	if err != nil {
 		return nil, fmt.Errorf("modelrepo: build: %w", err)
 	}
@@ -208,7 +224,7 @@ func architecture(mt string) (string, bool) {
 // classifierConfig derives config.json from the backbone's: model_type
 // kept (it must be one transformers.js classifies with), architectures
 // switched to the classifier class, labels added.
-func classifierConfig(base map[string]any, labels []string, opts Options) ([]byte, error) {
+func classifierConfig(base map[string]any, labels []string, h Head, opts Options) ([]byte, error) {
 	mt, _ := base["model_type"].(string)
 	arch, ok := architecture(mt)
 	if !ok {
@@ -229,7 +245,7 @@ func classifierConfig(base map[string]any, labels []string, opts Options) ([]byt
 	cfg["id2label"] = id2label
 	cfg["label2id"] = label2id
 	cfg["problem_type"] = "single_label_classification"
-	cfg["quarry"] = quarrySection(base, opts)
+	cfg["quarry"] = quarrySection(base, h, opts)
 	b, err := json.MarshalIndent(cfg, "", "  ")
 	if err != nil {
 		return nil, err
@@ -238,8 +254,8 @@ func classifierConfig(base map[string]any, labels []string, opts Options) ([]byt
 }
 
 // quarrySection is config.json's "quarry" object of a classifier.
-func quarrySection(base map[string]any, opts Options) map[string]any {
-	q := map[string]any{"head": "linear", "logits_output": onnxgraph.Logits}
+func quarrySection(base map[string]any, h Head, opts Options) map[string]any {
+	q := map[string]any{"head": h.kind, "logits_output": onnxgraph.Logits}
 	if bq, ok := base["quarry"].(map[string]any); ok {
 		q["backbone"] = bq
 	}

@@ -302,3 +302,63 @@ func run(t *testing.T, rt *onnxrt.Runtime, model []byte, output string, x []floa
 	}
 	return out
 }
+
+// TestBuildClassifierHeads builds an MLP and a tree head on the tiny
+// backbone and checks the graph interface, config.json's quarry.head and
+// the card (head summary and extra Body).
+func TestBuildClassifierHeads(t *testing.T) {
+	dir := writeBackbone(t, tinyConfig, tinyPreprocessor)
+	stump := onnxgraph.TreeEnsemble{Base: []float64{0.1}, Trees: []onnxgraph.Tree{{Nodes: []onnxgraph.TreeNode{
+		{Feature: 2, Threshold: 0.5, Left: 1, Right: 2}, {Feature: -1, Value: -1}, {Feature: -1, Value: 1}}}}}
+	for _, tc := range []struct {
+		head      modelrepo.Head
+		kind, op  string
+		cardWords string
+	}{
+		{modelrepo.MLPHead([][]float32{{1, 0, 0}, {0, 1, 0}, {0, 0, 1}, {1, 1, 1}}, make([]float32, 4), tinyW2x4, tinyB),
+			"mlp", "Relu", "small MLP head"},
+		{modelrepo.TreeHead(stump), "trees", "TreeEnsembleRegressor", "gradient-boosted tree ensemble"},
+	} {
+		t.Run(tc.kind, func(t *testing.T) {
+			if got := tc.head.Kind(); got != tc.kind {
+				t.Fatalf("Kind() = %q, want %q", got, tc.kind)
+			}
+			files, err := modelrepo.BuildClassifier(dir, tc.head, []string{"mine", "no_mine"},
+				modelrepo.Options{Body: "## Validation Metrics\nloss: 0.1"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkGraph(t, files["onnx/model.onnx"], 2)
+			m, err := onnxgraph.Decode(files["onnx/model.onnx"])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.ContainsFunc(m.Graph.Nodes, func(n *onnxgraph.Node) bool { return n.OpType == tc.op }) {
+				t.Fatalf("graph has no %s node", tc.op)
+			}
+			var cfg struct {
+				Quarry map[string]any `json:"quarry"`
+			}
+			if err := json.Unmarshal(files["config.json"], &cfg); err != nil {
+				t.Fatal(err)
+			}
+			if cfg.Quarry["head"] != tc.kind {
+				t.Fatalf("quarry.head = %v, want %q", cfg.Quarry["head"], tc.kind)
+			}
+			card, err := modelcards.Parse(files["README.md"])
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, want := range []string{tc.cardWords, "## Validation Metrics\nloss: 0.1"} {
+				if !strings.Contains(card.Body, want) {
+					t.Fatalf("card body lacks %q:\n%s", want, card.Body)
+				}
+			}
+		})
+	}
+	if _, err := modelrepo.BuildClassifier(dir, modelrepo.Head{}, []string{"a", "b"}, modelrepo.Options{}); err == nil {
+		t.Fatal("BuildClassifier with a zero Head succeeded")
+	}
+}
+
+var tinyW2x4 = [][]float32{{1, -1, 0.5, 0}, {0, 2, -0.25, 1}}

@@ -28,45 +28,93 @@ const (
 // NHWC input gets a leading Transpose. The feature output is kept as a second
 // output and the labels are stored in the metadata under LabelsMetadataKey.
 func AppendHead(backbone []byte, featureOutput string, W [][]float32, b []float32, labels []string) ([]byte, error) {
+	dim, err := checkLayer(W, b, len(labels))
+	if err != nil {
+		return nil, fmt.Errorf("onnxgraph: append head: %w", err)
+	}
+	h := head{feature: featureOutput, dim: dim, labels: labels, names: []string{headWeight, headBias},
+		add: func(m *Model) {
+			addGemm(m.Graph, "quarry_head/Gemm", featureOutput, headWeight, headBias, Logits, W, b)
+		}}
+	return h.append(backbone)
+}
+
+// head describes what an Append* function adds to a backbone graph.
+type head struct {
+	feature string
+	// dim is the feature dimension the head reads; minDim, when dim is 0,
+	// the least dimension it needs (trees read feature indices < minDim).
+	dim, minDim int
+	labels      []string
+	// names are the values the head defines besides Logits.
+	names []string
+	// add appends the nodes and initializers computing Logits from feature.
+	add func(m *Model)
+}
+
+// append decodes the backbone, checks it against the head, adds the head
+// and the `logits` output and encodes the result.
+func (h head) append(backbone []byte) ([]byte, error) {
 	m, err := Decode(backbone)
 	if err != nil {
 		return nil, err
 	}
 	g := m.Graph
-	dim, err := checkHead(g, featureOutput, W, b, labels)
-	if err != nil {
+	if err := h.check(g); err != nil {
 		return nil, fmt.Errorf("onnxgraph: append head: %w", err)
 	}
 	if err := ensurePixelValues(g); err != nil {
 		return nil, fmt.Errorf("onnxgraph: append head: %w", err)
 	}
-	flat := make([]float32, 0, len(W)*dim)
-	for _, row := range W {
-		flat = append(flat, row...)
-	}
-	k := int64(len(W))
-	g.AddInitializer(FloatTensor(headWeight, []int64{k, int64(dim)}, flat))
-	g.AddInitializer(FloatTensor(headBias, []int64{k}, b))
-	g.AddNode("Gemm", "quarry_head/Gemm", []string{featureOutput, headWeight, headBias},
-		[]string{Logits}, IntAttr("transB", 1))
+	h.add(m)
 	batch := Symbolic("batch_size")
-	if f := g.Output(featureOutput); len(f.Shape) > 0 && (f.Shape[0].Param != "" || f.Shape[0].Value > 0) {
+	if f := g.Output(h.feature); len(f.Shape) > 0 && (f.Shape[0].Param != "" || f.Shape[0].Value > 0) {
 		batch = f.Shape[0]
 	}
-	g.Outputs = append([]*ValueInfo{TensorValue(Logits, Float, batch, Fixed(k))}, g.Outputs...)
-	js, _ := json.Marshal(labels)
+	g.Outputs = append([]*ValueInfo{TensorValue(Logits, Float, batch, Fixed(int64(len(h.labels))))}, g.Outputs...)
+	js, _ := json.Marshal(h.labels)
 	m.Metadata = append(m.Metadata, StringEntry{Key: LabelsMetadataKey, Value: string(js)})
 	return Encode(m)
 }
 
-// checkHead validates the head's shapes against the graph and returns the
-// feature dimension.
-func checkHead(g *Graph, featureOutput string, W [][]float32, b []float32, labels []string) (int, error) {
+// check validates the head against the graph: the feature output exists
+// with a matching width, and the names the head defines are free.
+func (h head) check(g *Graph) error {
+	if len(h.labels) == 0 {
+		return errors.New("head has no classes")
+	}
+	out := g.Output(h.feature)
+	if out == nil {
+		return fmt.Errorf("backbone has no output %q", h.feature)
+	}
+	if out.IsTensor() && out.HasShape {
+		if len(out.Shape) != 2 {
+			return fmt.Errorf("output %q has rank %d, want 2", h.feature, len(out.Shape))
+		}
+		d := out.Shape[1].Value
+		if d > 0 && h.dim > 0 && d != int64(h.dim) {
+			return fmt.Errorf("output %q has %d features, head expects %d", h.feature, d, h.dim)
+		}
+		if d > 0 && h.minDim > 0 && d < int64(h.minDim) {
+			return fmt.Errorf("output %q has %d features, head reads feature %d", h.feature, d, h.minDim-1)
+		}
+	}
+	for _, name := range append([]string{Logits}, h.names...) {
+		if g.produces(name) {
+			return fmt.Errorf("backbone already defines %q", name)
+		}
+	}
+	return nil
+}
+
+// checkLayer validates a dense layer's weights (rows x inputs) and biases
+// against the expected number of rows, returning the input width.
+func checkLayer(W [][]float32, b []float32, rows int) (int, error) {
 	if len(W) == 0 {
 		return 0, errors.New("head has no classes")
 	}
-	if len(b) != len(W) || len(labels) != len(W) {
-		return 0, fmt.Errorf("%d weight rows, %d biases, %d labels", len(W), len(b), len(labels))
+	if len(b) != len(W) || rows != len(W) {
+		return 0, fmt.Errorf("%d weight rows, %d biases, %d labels", len(W), len(b), rows)
 	}
 	dim := len(W[0])
 	for i, row := range W {
@@ -74,24 +122,20 @@ func checkHead(g *Graph, featureOutput string, W [][]float32, b []float32, label
 			return 0, fmt.Errorf("weight row %d has %d values, want %d", i, len(row), dim)
 		}
 	}
-	out := g.Output(featureOutput)
-	if out == nil {
-		return 0, fmt.Errorf("backbone has no output %q", featureOutput)
-	}
-	if out.IsTensor() && out.HasShape {
-		if len(out.Shape) != 2 {
-			return 0, fmt.Errorf("output %q has rank %d, want 2", featureOutput, len(out.Shape))
-		}
-		if d := out.Shape[1].Value; d > 0 && d != int64(dim) {
-			return 0, fmt.Errorf("output %q has %d features, head expects %d", featureOutput, d, dim)
-		}
-	}
-	for _, name := range []string{Logits, headWeight, headBias} {
-		if g.produces(name) {
-			return 0, fmt.Errorf("backbone already defines %q", name)
-		}
-	}
 	return dim, nil
+}
+
+// addGemm adds out = in·Wᵀ + b (Gemm transB=1) with W and b stored as the
+// initializers wName and bName.
+func addGemm(g *Graph, node, in, wName, bName, out string, W [][]float32, b []float32) {
+	dim := len(W[0])
+	flat := make([]float32, 0, len(W)*dim)
+	for _, row := range W {
+		flat = append(flat, row...)
+	}
+	g.AddInitializer(FloatTensor(wName, []int64{int64(len(W)), int64(dim)}, flat))
+	g.AddInitializer(FloatTensor(bName, []int64{int64(len(W))}, b))
+	g.AddNode("Gemm", node, []string{in, wName, bName}, []string{out}, IntAttr("transB", 1))
 }
 
 // produces reports whether name is a graph input, initializer or node output.

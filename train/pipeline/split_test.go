@@ -1,0 +1,42 @@
+package pipeline_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"quarry/train/pipeline"
+)
+
+// TestRunGivenValidationSplit uses the dataset's own validation folder
+// instead of a stratified split.
+func TestRunGivenValidationSplit(t *testing.T) {
+	rt, backbone := openRuntime(t), backboneDir(t)
+	files := map[string][]byte{}
+	classFiles(t, files, "train/cat", 6, 0)
+	classFiles(t, files, "train/dog", 6, 100)
+	classFiles(t, files, "validation/cat", 2, 200)
+	classFiles(t, files, "validation/dog", 2, 300)
+	res, err := pipeline.Run(context.Background(), pipeline.Options{Dataset: writeFiles(t, files), Positive: "dog",
+		Runtime: rt, Candidates: threeCandidates(backbone)[:1], Card: pipeline.CardInfo{Examples: -1}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.SplitSource != "given" || len(res.Train) != 12 || len(res.Validation) != 4 {
+		t.Fatalf("split %s: %d train, %d validation", res.SplitSource, len(res.Train), len(res.Validation))
+	}
+	for _, it := range res.Validation {
+		if !strings.HasPrefix(it.Path, "validation/") {
+			t.Fatalf("validation item %s", it.Path)
+		}
+	}
+	c := res.Candidates[0]
+	for name := range c.Files {
+		if strings.HasPrefix(name, "examples/") {
+			t.Fatalf("example %s committed with Examples < 0", name)
+		}
+	}
+	if !strings.Contains(string(c.Files["README.md"]), "validation folder given with the dataset") {
+		t.Fatalf("card does not name the split:\n%s", c.Files["README.md"])
+	}
+}
