@@ -26,9 +26,9 @@ build:
 podman-image: build
 	bash scripts/podman-image.sh --binary bin/quarry
 
-## run: set up, build and serve with data in $(DATA)
+## run: set up, build and serve with data in $(DATA); creates the demo content (demo/amber-mines) on first start
 run: setup build
-	bin/quarry serve --data $(DATA) $(if $(ADDR),--addr $(ADDR))
+	QUARRY_DEMO_CONTENT=1 bin/quarry serve --data $(DATA) $(if $(ADDR),--addr $(ADDR))
 
 ## test: vet, dependency-direction check, unit tests, end-to-end tests (Go + Node clients)
 test: setup build podman-image vet depcheck unit e2e
@@ -59,6 +59,11 @@ bench: setup build
 .PHONY: bench-auth
 bench-auth: build
 	bash bench/auth.sh
+
+## bench-train: wall time and peak memory of a 500-image 3-candidate project, feature throughput (issue #5); not part of test
+.PHONY: bench-train
+bench-train: build
+	bash bench/train.sh
 
 ## bench-demo: demo latency, throughput vs transformers.js, memory (issue #4); not part of test
 .PHONY: bench-demo

@@ -100,6 +100,8 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	go func() { srv.done <- srv.http.Serve(ln) }()
 	m.srv = srv
 	fmt.Fprintf(m.Stdout, "Quarry hub listening on http://%s (data in %s)\n%s\n", ln.Addr(), cfg.DataDir, url)
+
+	m.startDemoContent(ctx, svc, url, logf) // U3: demo content on first start (QUARRY_DEMO_CONTENT=1), democontent.go
 	return nil
 }
 

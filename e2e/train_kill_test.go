@@ -1,0 +1,6 @@
+package e2e
+
+import "syscall"
+
+// killPID sends SIGKILL to pid.
+func killPID(pid int) error { return syscall.Kill(pid, syscall.SIGKILL) }
