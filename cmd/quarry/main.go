@@ -67,7 +67,9 @@ func usagef(format string, args ...any) error {
 const usage = `Quarry: a self-hosted model hub speaking the Hugging Face Hub API.
 
 Usage:
-  quarry serve [--addr HOST:PORT] [--data DIR] [--public-url URL]
+  quarry serve [--addr HOST:PORT] [--data DIR] [--public-url URL] [--runner process|podman]
+        [--max-parallel-jobs N] [--ort-lib PATH] [--threads N] [--demo-max-file-size BYTES]
+        [--demo-rate PER_SECOND] [--demo-burst N]
   quarry user create NAME [--email E] [--password P] [--admin] [--data DIR]
   quarry token create NAME --role read|write|fineGrained [--label L]
         [--repo TYPE/NS/NAME:read|write ...] [--namespace NS:read|write ...] [--data DIR]
@@ -79,6 +81,13 @@ Usage:
   quarry repo grant [--type model|dataset|space] NS/REPO (--team ORG/TEAM | --user NAME)
         --role read|write [--data DIR]
   quarry import-base [--models DIR] [--data DIR]   (base models converted by make setup)
+  quarry dataset upload --endpoint URL --token T --dataset NS/NAME [--private] [--synthetic]
+        [--description TEXT] [--no-validate] DIR|ZIP   (an imagefolder, through the HF API)
+  quarry train --endpoint URL --token T --dataset NS/DATA --project NS/NAME [--base ID ...]
+        [--head logreg|mlp|gbdt ...] [--positive LABEL] [--metric f1|recall|...]
+        [--runner process|podman] [--target-recall X] [--publish [--private]] [--wait]
+  quarry train-worker   (a training job's task, run by the hub's job runners)
+  quarry aws init   (bucket and table of QUARRY_BACKEND=aws; AWS_ENDPOINT_URL for moto_server)
   quarry help
 
 Flags may come before or after the positional arguments.
@@ -87,7 +96,11 @@ Environment:
   QUARRY_ADDR        address to listen on (default 127.0.0.1:8080)
   QUARRY_DATA        data directory (default ./data)
   QUARRY_PUBLIC_URL  base of every absolute URL the server emits (default http://ADDR)
-  QUARRY_BACKEND     storage backend: local (default)
+  QUARRY_BACKEND     storage backend: local (default) or aws (AWS_ENDPOINT_URL, AWS_REGION,
+                     QUARRY_S3_BUCKET, QUARRY_DYNAMODB_TABLE)
+  QUARRY_RUNNER      default training runner: process (default) or podman
+  QUARRY_ORT_LIB     ONNX Runtime library (default third_party/onnxruntime/lib/libonnxruntime.so.1)
+  QUARRY_DEMO_CONTENT=1  on first start, generate synthetic tiles and publish demo/amber-mines
 
 "user create" and "token create" print the new token on their last line.
 The admin commands act as the site operator and work while the server runs.
@@ -110,6 +123,14 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return m.runServe(ctx, rest)
 	case "user", "token", "org", "team", "repo":
 		return m.runAdmin(ctx, cmd, rest)
+	case "aws":
+		return m.runAWS(ctx, rest)
+	case "train":
+		return m.runTrain(ctx, rest)
+	case "dataset":
+		return m.runDataset(ctx, rest)
+	case "train-worker":
+		return m.runTrainWorker(ctx, rest)
 	}
 	return usagef("unknown command %q", cmd)
 }
