@@ -115,13 +115,19 @@ func (s *Service) batchObject(ctx context.Context, repo *Repo, baseURL, op strin
 	case op == "download" && !found:
 		out.Error = &LFSObjectError{Code: 404, Message: "Object does not exist"}
 	case op == "download":
-		href, err := s.SignLFSDownload(repo, o.OID, o.Size, baseURL)
+		href, ok, err := s.presignedDownloadHref(ctx, o.OID)
+		if !ok && err == nil {
+			href, err = s.SignLFSDownload(repo, o.OID, o.Size, baseURL)
+		}
 		if err != nil {
 			return out, err
 		}
 		out.Actions = map[string]LFSAction{"download": {Href: href, ExpiresIn: int(LFSDownloadTTL.Seconds())}}
 	case !found:
-		a, err := s.uploadAction(repo, baseURL, multipart, o)
+		a, ok, err := s.presignedUploadAction(ctx, repo, baseURL, multipart, o)
+		if !ok {
+			a, err = s.uploadAction(repo, baseURL, multipart, o)
+		}
 		if err != nil {
 			return out, err
 		}

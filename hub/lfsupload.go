@@ -108,6 +108,9 @@ func (s *Service) CompleteLFSMultipart(ctx context.Context, token, oid string, p
 	if strings.ToLower(oid) != cl.OID {
 		return Errorf(ErrInvalid, "oid %q does not match this upload (%s)", oid, cl.OID)
 	}
+	if ok, err := s.completePresigned(ctx, cl, parts); ok {
+		return err
+	}
 	n := partCount(cl.Size)
 	if len(parts) != n {
 		return Errorf(ErrInvalid, "expected %d parts, got %d", n, len(parts))
