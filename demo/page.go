@@ -102,10 +102,11 @@ curl -sN "$ROOT/gradio_api/call/predict/$EVENT"`, root)
 	return js, py, curl, embed
 }
 
-// asset serves the page's embedded script and stylesheet.
+// asset serves the page's embedded script, stylesheet and icon.
 func (s *Server) asset(c *fiber.Ctx) error {
 	name := c.Params("file")
-	types := map[string]string{"demo.js": "text/javascript; charset=utf-8", "demo.css": "text/css; charset=utf-8"}
+	types := map[string]string{"demo.js": "text/javascript; charset=utf-8", "demo.css": "text/css; charset=utf-8",
+		"favicon.svg": "image/svg+xml"}
 	ct, ok := types[name]
 	if !ok {
 		return s.writeError(c, userErrorf(fiber.StatusNotFound, "No such asset."))

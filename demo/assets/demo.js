@@ -76,34 +76,57 @@
     show($("scan-result"), true);
   }
 
+  // clearPreview empties the drop zone, bringing its hint text back.
+  function clearPreview() {
+    if (preview.src.startsWith("blob:")) URL.revokeObjectURL(preview.src);
+    preview.removeAttribute("src");
+    show(preview, false); show(heat, false);
+    drop.classList.remove("has-image");
+  }
+
+  // A file the browser cannot display (not an image) leaves the hint shown.
+  preview.addEventListener("error", () => { if (preview.getAttribute("src")) clearPreview(); });
+
+  let seq = 0; // the latest run; answers of earlier runs are dropped
+
   async function run(f) {
+    const mine = ++seq;
+    const stale = () => mine !== seq;
     error("");
     show($("result"), false); show($("scan-result"), false); show(heat, false);
     const flag = $("flag"); show(flag, false);
-    if (f.size > maxSize) { error("The file is larger than this demo's limit of " + main.dataset.maxFileSizeText + "."); return; }
+    if (f.size > maxSize) { clearPreview(); error("The file is larger than this demo's limit of " + main.dataset.maxFileSizeText + "."); return; }
     file = f;
+    if (preview.src.startsWith("blob:")) URL.revokeObjectURL(preview.src);
     preview.src = URL.createObjectURL(f);
     show(preview, true);
     drop.classList.add("has-image");
     show($("busy"), true);
     try {
       const path = await upload(f);
+      if (stale()) return;
       current = { path: path, prediction: null };
       if ($("scan").checked) {
-        renderScan(await json(await post(root + "/scan",
-          JSON.stringify({ path: path, label: $("scan-label").value }), "application/json")));
+        const r = await json(await post(root + "/scan",
+          JSON.stringify({ path: path, label: $("scan-label").value }), "application/json"));
+        if (stale()) return;
+        renderScan(r);
       } else {
         const out = await json(await post(root + "/gradio_api/run/predict",
           JSON.stringify({ data: [{ path: path, meta: { _type: "gradio.FileData" } }], fn_index: 0, session_hash: session }),
           "application/json"));
+        if (stale()) return;
         current.prediction = out.data[0];
         renderPrediction(out.data[0]);
       }
       show(flag, true);
     } catch (e) {
+      if (stale()) return;
+      file = null; current = null;
+      clearPreview();
       error(e.message);
     } finally {
-      show($("busy"), false);
+      if (!stale()) show($("busy"), false);
     }
   }
 
@@ -119,9 +142,9 @@
   $("scan").addEventListener("change", () => { if (file) run(file); });
   $("scan-label").addEventListener("change", () => { if (file && $("scan").checked) run(file); });
   $("clear").addEventListener("click", () => {
-    file = null; current = null; error("");
-    show(preview, false); show(heat, false); show($("result"), false); show($("scan-result"), false); show($("flag"), false);
-    drop.classList.remove("has-image");
+    seq++; file = null; current = null; error("");
+    clearPreview(); show($("busy"), false);
+    show($("result"), false); show($("scan-result"), false); show($("flag"), false);
   });
   for (const b of document.querySelectorAll(".example")) {
     b.addEventListener("click", async () => {

@@ -1,0 +1,152 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"quarry/ml/imageproc"
+	"quarry/ml/modelrepo"
+	"quarry/ml/onnxgraph"
+	"quarry/ml/onnxrt"
+)
+
+// stats are latency percentiles in milliseconds.
+type stats struct {
+	N             int
+	P50, P99, Avg float64
+}
+
+func summarize(d []time.Duration) stats {
+	s := slices.Clone(d)
+	slices.Sort(s)
+	ms := func(x time.Duration) float64 { return float64(x) / 1e6 }
+	var sum time.Duration
+	for _, x := range s {
+		sum += x
+	}
+	pick := func(q float64) float64 { return ms(s[min(len(s)-1, int(q*float64(len(s))))]) }
+	return stats{N: len(s), P50: pick(0.50), P99: pick(0.99), Avg: ms(sum) / float64(len(s))}
+}
+
+func (s stats) String() string {
+	return fmt.Sprintf("p50 %.2f ms, p99 %.2f ms, mean %.2f ms (n=%d)", s.P50, s.P99, s.Avg, s.N)
+}
+
+// rawSession is the published model opened directly with ONNX Runtime.
+type rawSession struct {
+	rt   *onnxrt.Runtime
+	sess *onnxrt.Session
+	pre  *imageproc.Config
+}
+
+// openRaw loads the model in dir (the files the server serves) with the
+// same intra-op thread count as the server.
+func openRaw(lib, dir string, threads int) (*rawSession, error) {
+	read := func(name string) ([]byte, error) { return os.ReadFile(filepath.Join(dir, filepath.FromSlash(name))) }
+	preData, err := read(modelrepo.PreprocessorFile)
+	if err != nil {
+		return nil, err
+	}
+	pre, err := imageproc.ParseConfig(preData)
+	if err != nil {
+		return nil, err
+	}
+	model, err := read(modelrepo.ModelFile)
+	if err != nil {
+		return nil, err
+	}
+	rt, err := onnxrt.Open(lib, onnxrt.Options{IntraOpThreads: threads})
+	if err != nil {
+		return nil, err
+	}
+	sess, err := rt.NewSession(model, []string{onnxgraph.PixelValues}, []string{"logits"})
+	if err != nil {
+		rt.Close()
+		return nil, err
+	}
+	return &rawSession{rt: rt, sess: sess, pre: pre}, nil
+}
+
+func (r *rawSession) close() {
+	r.sess.Close()
+	r.rt.Close()
+}
+
+// tensor decodes and preprocesses one image as the server does.
+func (r *rawSession) tensor(data []byte) ([]float32, []int64, error) {
+	d, err := imageproc.Decode(data, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	t, h, w, err := r.pre.Preprocess(d.Image)
+	if err != nil {
+		return nil, nil, err
+	}
+	return t, []int64{1, 3, int64(h), int64(w)}, nil
+}
+
+// latencyResult compares run/predict with a bare Session.Run.
+type latencyResult struct {
+	Raw, RawPre, Predict, UploadPredict stats
+	Config                              stats // GET config: model resolution, no inference
+	// PairedExtra is run/predict minus the Session.Run timed just before it.
+	PairedExtra stats
+}
+
+// measureLatency times ways of classifying one JPEG, sequentially and
+// alternating request by request so that background load hits them alike:
+// Session.Run on the preprocessed tensor; decode + preprocess + Run;
+// run/predict of the image uploaded once; upload + run/predict; and GET
+// config (resolving the model per request, no inference). Each gets
+// warm untimed calls first.
+func measureLatency(h *hub, root string, raw *rawSession, jpg []byte, n, warm int) (*latencyResult, error) {
+	x, shape, err := raw.tensor(jpg)
+	if err != nil {
+		return nil, err
+	}
+	paths, err := h.upload(root, []string{"tile.jpg"}, [][]byte{jpg})
+	if err != nil {
+		return nil, err
+	}
+	ways := []func() error{
+		func() error { _, _, err := raw.sess.Run(x, shape); return err },
+		func() error {
+			x, shape, err := raw.tensor(jpg)
+			if err == nil {
+				_, _, err = raw.sess.Run(x, shape)
+			}
+			return err
+		},
+		func() error { _, err := h.predict(root, paths[0]); return err },
+		func() error {
+			p, err := h.upload(root, []string{"tile.jpg"}, [][]byte{jpg})
+			if err == nil {
+				_, err = h.predict(root, p[0])
+			}
+			return err
+		},
+		func() error { _, err := h.do("GET", root+"/config", "", nil, false); return err },
+	}
+	times := make([][]time.Duration, len(ways))
+	for i := -warm; i < n; i++ {
+		for w, fn := range ways {
+			start := time.Now()
+			if err := fn(); err != nil {
+				return nil, err
+			}
+			if i >= 0 {
+				times[w] = append(times[w], time.Since(start))
+			}
+		}
+	}
+	pairs := make([]time.Duration, n)
+	for i := range pairs {
+		pairs[i] = times[2][i] - times[0][i]
+	}
+	return &latencyResult{Raw: summarize(times[0]), RawPre: summarize(times[1]),
+		Predict: summarize(times[2]), UploadPredict: summarize(times[3]), Config: summarize(times[4]),
+		PairedExtra: summarize(pairs)}, nil
+}
