@@ -22,7 +22,8 @@ var templateFS embed.FS
 // pageNames are the templates under templates/ that are whole pages; each is
 // parsed together with layout.html.
 var pageNames = []string{"login", "tokens", "repos", "activity", "error",
-	"home", "repo", "tree", "blob", "commits", "commit", "compare", "namespace"}
+	"home", "repo", "tree", "blob", "commits", "commit", "compare", "namespace",
+	"training_new", "training_project"}
 
 // pages holds one parsed template set per page.
 type pages struct {

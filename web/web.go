@@ -54,6 +54,9 @@ type Config struct {
 	SecureCookies bool
 	// Logger receives internal errors; nil means slog.Default().
 	Logger *slog.Logger
+	// Training, when set, adds the training pages /training/new and
+	// /training/ID (training.go).
+	Training *hub.Training
 }
 
 // site holds what every handler needs.
@@ -64,6 +67,7 @@ type site struct {
 	log       *slog.Logger
 	pages     *pages
 	assets    *assets
+	training  *hub.Training // nil without training pages
 }
 
 // Register adds the web routes to app, next to the hub API of package
@@ -94,6 +98,7 @@ func Register(app *fiber.App, svc *hub.Service, cfg Config) {
 	app.Get("/settings/repos", s.wrap(s.repos))
 	app.Post("/settings/repos/visibility", s.wrap(s.setVisibility))
 	app.Get("/settings/activity", s.wrap(s.activity))
+	s.registerTraining(app, cfg.Training)
 	s.registerBrowse(app)
 }
 

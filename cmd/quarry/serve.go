@@ -89,14 +89,15 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 		stores.Close()
 		return err
 	}
-	if srv.jobs, err = startTraining(ctx, svc, meta, srv.http, jobFlags, jobsConfig{logDir: filepath.Join(cfg.DataDir, "jobs"),
+	var training *hub.Training
+	if srv.jobs, training, err = startTraining(ctx, svc, meta, srv.http, jobFlags, jobsConfig{logDir: filepath.Join(cfg.DataDir, "jobs"),
 		endpoint: url, ortLib: demoFlags.ortLibPath(), logger: logger}); err != nil {
 		srv.demo.close()
 		ln.Close()
 		stores.Close()
 		return err
 	}
-	web.Register(srv.http.App(), svc, web.Config{PublicURL: url, Logger: logger})
+	web.Register(srv.http.App(), svc, web.Config{PublicURL: url, Logger: logger, Training: training})
 	go func() { srv.done <- srv.http.Serve(ln) }()
 	m.srv = srv
 	fmt.Fprintf(m.Stdout, "Quarry hub listening on http://%s (data in %s)\n%s\n", ln.Addr(), cfg.DataDir, url)
@@ -164,25 +165,26 @@ type jobsConfig struct {
 }
 
 // startTraining wires the job runners, the jobs and the training service
-// into the server and resumes the jobs left by a previous run.
-func startTraining(ctx context.Context, svc *hub.Service, meta hub.MetaStore, srv *hubhttp.Server, f *jobFlags, cfg jobsConfig) (*hub.Jobs, error) {
+// into the server and resumes the jobs left by a previous run. It returns
+// the training service too: the web pages must share its runner defaults.
+func startTraining(ctx context.Context, svc *hub.Service, meta hub.MetaStore, srv *hubhttp.Server, f *jobFlags, cfg jobsConfig) (*hub.Jobs, *hub.Training, error) {
 	if *f.maxParallel < 1 {
-		return nil, usagef("--max-parallel-jobs must be at least 1")
+		return nil, nil, usagef("--max-parallel-jobs must be at least 1")
 	}
 	rs, err := newRunnerSet(*f.runner, cfg)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	jobs := hub.NewJobs(svc, meta, rs, hub.JobsConfig{Endpoint: cfg.endpoint, MaxParallel: *f.maxParallel, Logger: cfg.logger})
 	tr := hub.NewTraining(svc, jobs, meta, hub.TrainingConfig{DefaultRunner: rs.Default(), CheckRunner: rs.Check, Logger: cfg.logger})
 	srv.RegisterJobs(jobs)
 	srv.RegisterTraining(tr)
 	if err := jobs.Recover(ctx); err != nil {
-		return nil, fmt.Errorf("serve: %w", err)
+		return nil, nil, fmt.Errorf("serve: %w", err)
 	}
 	cfg.logger.Info(fmt.Sprintf("training: runners %s (default %s), %d jobs at once", strings.Join(rs.Names(), ", "),
 		rs.Default(), *f.maxParallel))
-	return jobs, nil
+	return jobs, tr, nil
 }
 
 // newRunnerSet returns the process runner and, when Podman and the trainer

@@ -1,0 +1,264 @@
+// Quarry training pages: folder upload through the Hugging Face Hub API
+// (create repo, preupload, LFS batch + PUT, NDJSON commit) and dataset
+// validation on /training/new; live progress on /training/ID. Same-origin
+// calls authenticate with the session cookie and the X-CSRF-Token header.
+"use strict";
+(function () {
+  function csrf() {
+    var f = document.querySelector('input[name="csrf"]');
+    return f ? f.value : "";
+  }
+
+  function api(method, url, body, type) {
+    var headers = { "X-CSRF-Token": csrf(), Accept: "application/json" };
+    if (body !== undefined) headers["Content-Type"] = type || "application/json";
+    return fetch(url, { method: method, headers: headers, credentials: "same-origin",
+      body: body === undefined ? undefined : (typeof body === "string" || body instanceof Blob ? body : JSON.stringify(body)) })
+      .then(function (res) {
+        return res.text().then(function (text) {
+          var data = null;
+          try { data = text ? JSON.parse(text) : null; } catch (e) { data = null; }
+          if (!res.ok) {
+            var err = new Error((data && data.error) || res.headers.get("X-Error-Message") || (res.status + " " + res.statusText));
+            err.status = res.status;
+            err.data = data;
+            throw err;
+          }
+          return data;
+        });
+      });
+  }
+
+  function b64(bytes) {
+    var s = "";
+    for (var i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]);
+    return btoa(s);
+  }
+
+  function hex(buf) {
+    return Array.prototype.map.call(new Uint8Array(buf), function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+
+  function text(el, s) { if (el) el.textContent = s; }
+
+  // collect returns [{path, file}] of the chosen folders ("LABEL/NAME").
+  function collect() {
+    var out = [];
+    [1, 2].forEach(function (n) {
+      var input = document.getElementById("folder-" + n);
+      var labelField = document.getElementById("label-" + n);
+      var files = Array.prototype.slice.call(input.files || []);
+      if (!files.length) throw new Error("Choose a folder for class " + n + ".");
+      files.forEach(function (f) {
+        if (f.name.charAt(0) === ".") return;
+        var label = labelField.value.trim() || (f.webkitRelativePath || "").split("/")[0];
+        if (!label) throw new Error("Type a name for class " + n + ".");
+        out.push({ path: label + "/" + f.name, file: f });
+      });
+    });
+    return out;
+  }
+
+  function uploadDataset(section) {
+    var status = document.getElementById("upload-status");
+    var bar = document.getElementById("upload-progress");
+    var name = document.getElementById("upload-name").value.trim();
+    var ns = section.getAttribute("data-namespace");
+    var repo = ns + "/" + name;
+    var items;
+    if (!name) return Promise.reject(new Error("Type a name for the new dataset."));
+    try { items = collect(); } catch (e) { return Promise.reject(e); }
+    var total = items.reduce(function (a, it) { return a + it.file.size; }, 0) || 1;
+    var done = 0;
+    var step = function (n) { done += n; bar.value = Math.min(100, Math.round(100 * done / total)); bar.textContent = bar.value + "%"; };
+    var base = "/api/datasets/" + repo;
+    text(status, "Creating dataset " + repo + "…");
+    return api("POST", "/api/repos/create", { name: name, organization: ns, type: "dataset", private: true })
+      .catch(function (e) { if (e.status !== 409) throw e; })
+      .then(function () {
+        return Promise.all(items.map(function (it) {
+          return it.file.slice(0, 512).arrayBuffer().then(function (b) {
+            it.sample = b64(new Uint8Array(b));
+          });
+        }));
+      })
+      .then(function () {
+        text(status, "Uploading " + items.length + " images…");
+        return api("POST", base + "/preupload/main", { files: items.map(function (it) {
+          return { path: it.path, size: it.file.size, sample: it.sample };
+        }) });
+      })
+      .then(function (pre) {
+        var mode = {};
+        (pre.files || []).forEach(function (f) { mode[f.path] = f.uploadMode; });
+        var lfs = items.filter(function (it) { return mode[it.path] === "lfs" && window.crypto && crypto.subtle; });
+        return uploadLFS(repo, lfs, step).then(function () {
+          return Promise.all(items.map(function (it) {
+            if (it.oid) return null;
+            return it.file.arrayBuffer().then(function (b) { it.content = b64(new Uint8Array(b)); step(it.file.size); });
+          }));
+        });
+      })
+      .then(function () {
+        var lines = [JSON.stringify({ key: "header", value: { summary: "Upload " + items.length + " images from the browser" } })];
+        items.forEach(function (it) {
+          lines.push(JSON.stringify(it.oid ?
+            { key: "lfsFile", value: { path: it.path, algo: "sha256", oid: it.oid, size: it.file.size } } :
+            { key: "file", value: { path: it.path, content: it.content, encoding: "base64" } }));
+        });
+        text(status, "Committing…");
+        return api("POST", base + "/commit/main", lines.join("\n") + "\n", "application/x-ndjson");
+      })
+      .then(function () {
+        bar.value = 100;
+        text(status, "Uploaded " + items.length + " images to dataset " + repo + ".");
+        return repo;
+      });
+  }
+
+  // uploadLFS hashes items, asks the LFS batch API where to send them and
+  // PUTs those the server lacks, a few at a time.
+  function uploadLFS(repo, items, step) {
+    if (!items.length) return Promise.resolve();
+    return Promise.all(items.map(function (it) {
+      return it.file.arrayBuffer().then(function (b) { return crypto.subtle.digest("SHA-256", b); })
+        .then(function (h) { it.oid = hex(h); });
+    })).then(function () {
+      var body = { operation: "upload", transfers: ["basic"], hash_algo: "sha256", ref: { name: "refs/heads/main" },
+        objects: items.map(function (it) { return { oid: it.oid, size: it.file.size }; }) };
+      return api("POST", "/datasets/" + repo + ".git/info/lfs/objects/batch", JSON.stringify(body), "application/vnd.git-lfs+json");
+    }).then(function (batch) {
+      var byOid = {};
+      items.forEach(function (it) { byOid[it.oid] = it; });
+      var queue = (batch.objects || []).slice();
+      function worker() {
+        var obj = queue.shift();
+        if (!obj) return Promise.resolve();
+        var it = byOid[obj.oid];
+        if (obj.error) return Promise.reject(new Error(obj.error.message));
+        var up = obj.actions && obj.actions.upload;
+        var p = up ? send("PUT", up, it.file) : Promise.resolve();
+        return p.then(function () {
+          var v = obj.actions && obj.actions.verify;
+          return v ? send("POST", v, JSON.stringify({ oid: obj.oid, size: obj.size }), "application/vnd.git-lfs+json") : null;
+        }).then(function () { step(it.file.size); return worker(); });
+      }
+      return Promise.all([worker(), worker(), worker(), worker()]);
+    });
+  }
+
+  function send(method, action, body, type) {
+    var headers = Object.assign({ "X-CSRF-Token": csrf() }, action.header || {});
+    if (type) headers["Content-Type"] = type;
+    return fetch(action.href, { method: method, headers: headers, body: body, credentials: "same-origin" })
+      .then(function (res) { if (!res.ok) throw new Error(method + " " + action.href + ": " + res.status); });
+  }
+
+  function validate() {
+    var report = document.getElementById("report");
+    var dataset = document.getElementById("dataset").value;
+    if (!dataset) { text(report, "Choose a dataset first."); return Promise.resolve(); }
+    text(report, "Checking " + dataset + "…");
+    return api("POST", "/api/training/validate", { dataset: dataset, positive: document.getElementById("positive").value.trim() })
+      .then(function (r) { showReport(report, r.report, r.ok); },
+        function (e) { if (e.data && e.data.report) showReport(report, e.data.report, false); else text(report, e.message); });
+  }
+
+  function showReport(el, rep, ok) {
+    el.textContent = "";
+    var h = document.createElement("h3");
+    h.textContent = ok ? "Dataset ready to train" : "Dataset has problems";
+    el.appendChild(h);
+    var table = document.createElement("table");
+    table.className = "report";
+    table.innerHTML = "<caption>Images per class</caption><thead><tr><th scope=\"col\">Class</th><th scope=\"col\">Train</th>" +
+      "<th scope=\"col\">Validation</th><th scope=\"col\">Test</th></tr></thead>";
+    var tbody = document.createElement("tbody");
+    var list = document.getElementById("labels-list");
+    list.textContent = "";
+    (rep.classes || []).forEach(function (c) {
+      var tr = document.createElement("tr");
+      [c.label, c.train, c.validation, c.test].forEach(function (v, i) {
+        var td = document.createElement(i === 0 ? "th" : "td");
+        if (i === 0) td.scope = "row";
+        td.textContent = v;
+        tr.appendChild(td);
+      });
+      tbody.appendChild(tr);
+      var o = document.createElement("option");
+      o.value = c.label;
+      list.appendChild(o);
+    });
+    table.appendChild(tbody);
+    el.appendChild(table);
+    [["Problems", rep.problems], ["Warnings", rep.warnings]].forEach(function (pair) {
+      if (!pair[1] || !pair[1].length) return;
+      var p = document.createElement("p");
+      p.textContent = pair[0] + ":";
+      el.appendChild(p);
+      var ul = document.createElement("ul");
+      pair[1].forEach(function (i) { var li = document.createElement("li"); li.textContent = i.message; ul.appendChild(li); });
+      el.appendChild(ul);
+    });
+  }
+
+  function newProjectPage(section) {
+    section.hidden = false;
+    var vb = document.getElementById("validate-button");
+    vb.hidden = false;
+    vb.addEventListener("click", validate);
+    document.getElementById("dataset").addEventListener("change", validate);
+    document.getElementById("positive").addEventListener("change", function () {
+      if (document.getElementById("dataset").value) validate();
+    });
+    document.getElementById("upload-button").addEventListener("click", function () {
+      var btn = this;
+      btn.disabled = true;
+      uploadDataset(section).then(function (repo) {
+        var sel = document.getElementById("dataset");
+        var opt = Array.prototype.find.call(sel.options, function (o) { return o.value === repo; });
+        if (!opt) { opt = document.createElement("option"); opt.value = repo; opt.textContent = repo; sel.appendChild(opt); }
+        sel.value = repo;
+        return validate();
+      }).catch(function (e) {
+        text(document.getElementById("upload-status"), "Upload failed: " + e.message);
+      }).then(function () { btn.disabled = false; });
+    });
+  }
+
+  // projectPage polls the project every second while it runs, updating the
+  // state, progress and metrics, and reloads the page when it ends.
+  function projectPage(el) {
+    if (el.getAttribute("data-running") !== "true") return;
+    var id = el.getAttribute("data-project");
+    function tick() {
+      api("GET", "/api/training/projects/" + encodeURIComponent(id)).then(function (p) {
+        text(document.getElementById("project-state"), p.state);
+        (p.candidates || []).forEach(function (c) {
+          var row = el.querySelector('tr[data-candidate="' + CSS.escape(c.name) + '"]');
+          if (!row) return;
+          var j = c.job || { state: "waiting", progress: {} };
+          var pr = j.progress || {};
+          var s = j.state + (pr.phase ? " · " + pr.phase : "") + (pr.total ? " · " + pr.done + "/" + pr.total : "") +
+            (pr.etaSeconds > 0 && j.state === "running" ? " · ETA " + Math.round(pr.etaSeconds) + "s" : "");
+          text(row.querySelector(".progress"), s);
+          text(row.querySelector(".rank"), c.rank ? String(c.rank) : "–");
+          row.querySelectorAll("td[data-metric]").forEach(function (td) {
+            var v = c.metrics ? c.metrics[td.getAttribute("data-metric")] : undefined;
+            td.textContent = typeof v === "number" ? v.toFixed(4) : "–";
+          });
+        });
+        if (p.state !== "running") { location.reload(); return; }
+        setTimeout(tick, 1000);
+      }, function () { setTimeout(tick, 3000); });
+    }
+    setTimeout(tick, 1000);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var section = document.getElementById("upload-section");
+    if (section) newProjectPage(section);
+    var project = document.getElementById("project");
+    if (project) projectPage(project);
+  });
+})();

@@ -1,0 +1,55 @@
+package web
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"quarry/hub"
+)
+
+func TestMarkBest(t *testing.T) {
+	row := func(vals ...string) candidateRow {
+		r := candidateRow{}
+		for i, v := range vals {
+			r.Cells = append(r.Cells, metricCell{Metric: []string{"f1", "loss"}[i], Value: v})
+		}
+		return r
+	}
+	rows := []candidateRow{row("0.8000", "0.6000"), row("0.9000", "0.7000"), row("0.9000", ""), row("", "0.5000")}
+	markBest(rows, []string{"f1", "loss"})
+	var got [][]bool
+	for _, r := range rows {
+		got = append(got, []bool{r.Cells[0].Best, r.Cells[1].Best})
+	}
+	want := [][]bool{{false, false}, {true, false}, {true, false}, {false, true}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("best cells (-want +got):\n%s", diff)
+	}
+}
+
+func TestProjectInput(t *testing.T) {
+	f := projectForm{Namespace: "alice", Name: "finder", Dataset: "alice/tiles", Positive: "mine", Metric: "f1",
+		TargetRecall: "0.9", Candidates: []string{"quarry/base|logreg", "quarry/base|gbdt"}}
+	in, err := projectInput(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := hub.RepoID{Type: hub.Model, Namespace: "quarry", Name: "base"}
+	want := hub.ProjectInput{Name: hub.RepoID{Type: hub.Model, Namespace: "alice", Name: "finder"},
+		Dataset: hub.RepoID{Type: hub.Dataset, Namespace: "alice", Name: "tiles"}, Positive: "mine", Metric: "f1",
+		TargetRecall: 0.9, Candidates: []hub.CandidateInput{{Base: base, Head: "logreg"}, {Base: base, Head: "gbdt"}}}
+	if diff := cmp.Diff(want, in); diff != "" {
+		t.Fatalf("input (-want +got):\n%s", diff)
+	}
+	for name, bad := range map[string]projectForm{
+		"no name":       {Namespace: "alice", Dataset: "alice/tiles", Candidates: f.Candidates},
+		"no dataset":    {Namespace: "alice", Name: "x", Candidates: f.Candidates},
+		"no candidates": {Namespace: "alice", Name: "x", Dataset: "alice/tiles"},
+		"bad recall":    {Namespace: "alice", Name: "x", Dataset: "alice/tiles", TargetRecall: "high", Candidates: f.Candidates},
+	} {
+		if _, err := projectInput(bad); hub.ErrorKind(err) != hub.ErrInvalid {
+			t.Errorf("%s: err = %v, want invalid", name, err)
+		}
+	}
+}

@@ -1,0 +1,157 @@
+package web
+
+import (
+	"fmt"
+	"math"
+	"net/url"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"quarry/hub"
+)
+
+// projectData is the project page's data.
+type projectData struct {
+	ID        string
+	Name      string // "ns/name"
+	Dataset   string
+	Metric    string
+	Positive  string
+	State     string
+	Running   bool
+	Columns   []string
+	Rows      []candidateRow
+	Selected  *candidateRow // the candidate whose charts are shown
+	Published *hub.Publication
+	Error     string
+}
+
+// candidateRow is one leaderboard row.
+type candidateRow struct {
+	Name, Base, Head, Repo string
+	State, Phase           string
+	Done, Total            int64
+	ETA                    string
+	Rank                   int
+	Error                  string
+	Cells                  []metricCell
+}
+
+// metricCell is one metric of a row.
+type metricCell struct {
+	Metric string
+	Value  string // "" when missing
+	Best   bool
+}
+
+// trainingProject serves GET /training/ID (?candidate=NAME selects the
+// charts shown).
+func (s *site) trainingProject(c *fiber.Ctx) error {
+	u, err := s.requireUser(c, requestPath(c))
+	if u == nil {
+		return err
+	}
+	st, err := s.training.GetProject(c.UserContext(), u.caller, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	return s.showProject(c, u, fiber.StatusOK, st, "")
+}
+
+// showProject renders a project's page.
+func (s *site) showProject(c *fiber.Ctx, u *signedIn, status int, st *hub.ProjectStatus, msg string) error {
+	d := projectOf(st, c.Query("candidate"))
+	d.Error = msg
+	v := view{Title: "Training " + d.Name, User: u.name(), CSRF: u.session.CSRF, Here: requestPath(c), Page: d}
+	return s.render(c, status, "training_project", v)
+}
+
+// projectOf builds the page data of a project status.
+func projectOf(st *hub.ProjectStatus, selected string) projectData {
+	p := st.Project
+	d := projectData{ID: p.ID, Name: p.Name.String(), Dataset: p.Dataset.String(), Metric: p.Metric,
+		Positive: p.Positive, State: string(st.State), Running: st.State == hub.ProjectRunning,
+		Columns: trainingMetrics, Published: p.Published}
+	for _, cs := range st.Leaderboard {
+		d.Rows = append(d.Rows, candidateRowOf(cs))
+	}
+	markBest(d.Rows, d.Columns)
+	for i := range d.Rows {
+		r := &d.Rows[i]
+		if r.Name == selected || (selected == "" && d.Selected == nil && r.Rank == 1) {
+			d.Selected = r
+		}
+	}
+	return d
+}
+
+// candidateRowOf builds a leaderboard row.
+func candidateRowOf(cs hub.CandidateStatus) candidateRow {
+	r := candidateRow{Name: cs.Name, Base: cs.Base.String(), Head: cs.Head, Repo: cs.Repo.String(),
+		Rank: cs.Rank, State: "waiting"}
+	if j := cs.Job; j != nil {
+		r.State, r.Phase, r.Done, r.Total, r.Error = string(j.State), j.Progress.Phase, j.Progress.Done, j.Progress.Total, j.Error
+		if j.Progress.ETA > 0 && !hubJobDone(j.State) {
+			r.ETA = j.Progress.ETA.Round(time.Second).String()
+		}
+	}
+	for _, m := range trainingMetrics {
+		cell := metricCell{Metric: m}
+		if v, ok := cs.Metrics[m]; ok && !math.IsNaN(v) {
+			cell.Value = fmt.Sprintf("%.4f", v)
+		}
+		r.Cells = append(r.Cells, cell)
+	}
+	return r
+}
+
+// hubJobDone reports whether a job state is terminal.
+func hubJobDone(s hub.JobState) bool {
+	return s == hub.JobSucceeded || s == hub.JobFailed || s == hub.JobCancelled
+}
+
+// markBest flags the best value of each column (ties all flagged).
+func markBest(rows []candidateRow, cols []string) {
+	for ci, m := range cols {
+		best, found := 0.0, false
+		for _, r := range rows {
+			var v float64
+			if _, err := fmt.Sscan(r.Cells[ci].Value, &v); err != nil {
+				continue
+			}
+			if !found || (lowerIsBetter[m] && v < best) || (!lowerIsBetter[m] && v > best) {
+				best, found = v, true
+			}
+		}
+		for i := range rows {
+			var v float64
+			if _, err := fmt.Sscan(rows[i].Cells[ci].Value, &v); err == nil && found && v == best {
+				rows[i].Cells[ci].Best = true
+			}
+		}
+	}
+}
+
+// trainingPublish serves POST /training/ID/publish: fields candidate (""
+// for the winner) and visibility ("private" or "public").
+func (s *site) trainingPublish(c *fiber.Ctx) error {
+	id := c.Params("id")
+	u, err := s.requireForm(c, "/training/"+url.PathEscape(id))
+	if u == nil {
+		return err
+	}
+	in := hub.PublishInput{Candidate: c.FormValue("candidate"), Private: c.FormValue("visibility") != "public"}
+	if _, err := s.training.PublishProject(c.UserContext(), u.caller, id, in); err != nil {
+		status, msg := describe(err)
+		if status >= 500 {
+			return err
+		}
+		st, gerr := s.training.GetProject(c.UserContext(), u.caller, id)
+		if gerr != nil {
+			return err
+		}
+		return s.showProject(c, u, status, st, msg)
+	}
+	return c.Redirect("/training/"+url.PathEscape(id), fiber.StatusSeeOther)
+}
