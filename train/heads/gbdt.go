@@ -26,6 +26,10 @@ type GBDTOptions struct {
 	// dropped. Without a validation split all rounds run.
 	Patience int
 	Seed     uint64
+	// Rounds, when positive, boosts exactly this many rounds on the
+	// training set alone and keeps every tree (NEstimators, Patience and the
+	// validation set are ignored): the refit after selection (see Refit).
+	Rounds int `json:",omitempty"`
 }
 
 func (o GBDTOptions) withDefaults() GBDTOptions {
@@ -155,6 +159,10 @@ func (o GBDTOptions) FitGBDT(train, val Dataset) (*GBDT, error) {
 		return nil, err
 	}
 	o = o.withDefaults()
+	fixed := o.Rounds > 0
+	if fixed {
+		o.NEstimators, val = o.Rounds, Dataset{Classes: train.Classes}
+	}
 	m := &GBDT{Classes: train.Classes, Base: baseScores(train.Y, train.Classes)}
 	gr := newGrower(train.X, o)
 	f := newScores(train.Len(), m.Base)
@@ -164,7 +172,7 @@ func (o GBDTOptions) FitGBDT(train, val Dataset) (*GBDT, error) {
 	}
 	r := rng.New(o.Seed)
 	bestLoss, bestRounds := math.Inf(1), 0
-	for round := 1; round <= o.NEstimators && round-bestRounds <= o.Patience; round++ {
+	for round := 1; round <= o.NEstimators && (fixed || round-bestRounds <= o.Patience); round++ {
 		gr.sampleFeatures(r)
 		trees := make([]Tree, m.Outputs())
 		grads := gradients(f, train.Y)
@@ -176,7 +184,7 @@ func (o GBDTOptions) FitGBDT(train, val Dataset) (*GBDT, error) {
 			addTrees(watchF, val.X, trees)
 		}
 		m.Rounds = round
-		if loss := scoreLoss(watchF, watch.Y); loss < bestLoss-1e-9 {
+		if loss := scoreLoss(watchF, watch.Y); loss < bestLoss-1e-9 || fixed && round == o.NEstimators {
 			bestLoss, bestRounds = loss, round
 		}
 	}

@@ -3,11 +3,16 @@
 // deterministically (same data and seed, same model, on any number of cores):
 //
 //   - LogReg: multinomial logistic regression with L2, fitted by L-BFGS, the
-//     L2 strength picked on the validation split from a small grid;
+//     L2 strength picked on the validation set given to Fit from a small grid;
 //   - MLP: one hidden ReLU layer trained by Adam with early stopping on the
 //     validation loss;
 //   - GBDT: gradient-boosted depth-limited trees (binary logistic or
 //     multi-class softmax) on histogram splits, with early stopping.
+//
+// The validation set given to Fit is used for selection, so metrics
+// measured on it are optimistic. Quarry's pipeline passes an inner tuning
+// split of its training data, then fits again on the whole training split
+// with what was chosen (Refit), and reports metrics on a split no head saw.
 //
 // The linear and MLP heads standardise features with statistics kept in the
 // model; Folded folds them back into the first layer so the export is a

@@ -24,6 +24,11 @@ type MLPOptions struct {
 	// weight decay off).
 	L2   float64
 	Seed uint64 // initialisation and shuffling seed
+	// Epochs, when positive, trains exactly this many epochs on the
+	// training set alone, with no early stopping, and keeps the last
+	// epoch's weights (MaxEpochs, Patience and the validation set are
+	// ignored): the refit after selection (see Refit).
+	Epochs int `json:",omitempty"`
 }
 
 func (o MLPOptions) withDefaults() MLPOptions {
@@ -84,6 +89,10 @@ func (o MLPOptions) FitMLP(train, val Dataset) (*MLP, error) {
 		return nil, err
 	}
 	o = o.withDefaults()
+	fixed := o.Epochs > 0
+	if fixed {
+		o.MaxEpochs, val = o.Epochs, Dataset{Classes: train.Classes}
+	}
 	r := rng.New(o.Seed)
 	m := newMLP(FitStandardizer(train.X), train.Dim(), o.Hidden, train.Classes, r)
 	x := m.Std.Apply(train.X)
@@ -98,7 +107,7 @@ func (o MLPOptions) FitMLP(train, val Dataset) (*MLP, error) {
 	for i := range order {
 		order[i] = i
 	}
-	for epoch := 1; epoch <= o.MaxEpochs && stale < o.Patience; epoch++ {
+	for epoch := 1; epoch <= o.MaxEpochs && (fixed || stale < o.Patience); epoch++ {
 		r.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 		for b := 0; b < len(order); b += o.BatchSize {
 			batch := order[b:min(b+o.BatchSize, len(order))]
@@ -106,10 +115,13 @@ func (o MLPOptions) FitMLP(train, val Dataset) (*MLP, error) {
 		}
 		m.Epochs = epoch
 		loss := LogLoss(softmaxRows(m.logits(watchZ)), watch.Y)
-		if loss < bestLoss-1e-6 {
+		if fixed && epoch == o.MaxEpochs {
+			best, bestLoss = m.clone(), loss
+			best.BestEpoch = epoch
+		} else if !fixed && loss < bestLoss-1e-6 {
 			best, bestLoss, stale = m.clone(), loss, 0
 			best.BestEpoch = epoch
-		} else {
+		} else if !fixed {
 			stale++
 		}
 	}

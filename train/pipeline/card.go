@@ -202,18 +202,32 @@ func countClass(items []Item, k int) int {
 
 func (r *run) writeProcedure(b *strings.Builder, c *Candidate) {
 	heads := map[string]string{
-		"logreg": "multinomial logistic regression (L2 strength picked on the validation loss)",
-		"mlp":    "a one-hidden-layer perceptron (Adam, early stopping on the validation loss)",
-		"gbdt":   "gradient-boosted trees (early stopping on the validation loss)",
+		"logreg": "multinomial logistic regression (L2 strength picked on the tuning loss)",
+		"mlp":    "a one-hidden-layer perceptron (Adam, number of epochs picked by early stopping on the tuning loss)",
+		"gbdt":   "gradient-boosted trees (number of rounds picked by early stopping on the tuning loss)",
 	}
 	fmt.Fprintf(b, "## Training procedure\n\nThe backbone stays frozen; Quarry extracted its features with ONNX Runtime and fitted %s "+
 		"on the training features, seed %d. Candidate `%s` ranked %d of %d by `%s`.\n\n",
 		heads[c.Head], r.opts.Seed, c.Name, c.Rank, len(r.res.Candidates), r.res.RankedBy)
-	b.WriteString("The validation split also chose the head's hyper-parameters")
+	fmt.Fprintf(b, "Model selection used an inner split of the training data: a stratified %.0f %% of the training split "+
+		"(%d images) was held out as a tuning split, the head was fitted on the other %d, and its hyper-parameters",
+		100*r.opts.TuningFraction, len(r.res.Tuning), len(r.fit))
 	if c.Tuned {
 		b.WriteString(" and the decision threshold")
 	}
-	b.WriteString(", so the validation figures are somewhat optimistic: check the model on images it has never seen.\n\n")
+	b.WriteString(" were chosen on the tuning split")
+	if c.Refitted {
+		b.WriteString("; the head was then refitted on the whole training split with those choices")
+	}
+	b.WriteString(". The validation split took no part in fitting or tuning the head: the figures below are measured on images it never saw.")
+	if n := len(r.res.Candidates); n > 1 {
+		fmt.Fprintf(b, " The validation split did rank the %d candidates (AutoTrain's convention), so the best candidate's "+
+			"figures carry a small optimism from being the best of %d.", n, n)
+	} else {
+		b.WriteString(" When Quarry trains several candidates it ranks them on the validation split (AutoTrain's convention), " +
+			"so a published winner's figures carry a small optimism from being the best of several.")
+	}
+	b.WriteString(" The images are a sample, so the figures are estimates: check the model on images of your own.\n\n")
 }
 
 func (r *run) writeMetrics(b *strings.Builder, c *Candidate, ev *evaluation) {
@@ -229,8 +243,10 @@ func (r *run) writeMetrics(b *strings.Builder, c *Candidate, ev *evaluation) {
 	if ev.binary != nil {
 		fmt.Fprintf(b, "Positive class: `%s`; an image is predicted `%s` when its probability is at least %.4g", r.res.Positive, r.res.Positive, c.Threshold)
 		if ev.choice != nil {
-			fmt.Fprintf(b, " (tuned for a recall of at least %.3g on validation; at 0.5 the recall was %.4f and the precision %.4f)",
-				r.opts.TargetRecall, ev.atDefault.Recall, ev.atDefault.Precision)
+			fmt.Fprintf(b, " (tuned for a recall of at least %.3g on the tuning split, where it gave recall %.4f and precision %.4f; "+
+				"the validation recall above is measured at this threshold and may fall short of the target; "+
+				"at 0.5 the validation recall was %.4f and the precision %.4f)",
+				r.opts.TargetRecall, ev.choice.Recall, ev.choice.Precision, ev.atDefault.Recall, ev.atDefault.Precision)
 		}
 		b.WriteString(".\n\n")
 	}

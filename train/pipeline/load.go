@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 
 	"quarry/train/dataset"
+	"quarry/train/internal/rng"
 )
 
 // CodeUnsafeZip is the Report problem code of a refused zip upload.
@@ -165,9 +166,18 @@ func (r *run) split() {
 		r.res.SplitSource = "stratified"
 	}
 	r.res.Train, r.res.Validation = r.items(train, hash), r.items(val, hash)
+	fit, tune := dataset.StratifiedSplit(train, r.opts.TuningFraction, r.tuningSeed())
+	r.fit, r.res.Tuning = r.items(fit, hash), r.items(tune, hash)
 	r.emit(Event{Phase: PhaseSplit, Done: len(train) + len(val), Total: len(train) + len(val),
 		Message: fmt.Sprintf("%d training and %d validation images (%s)", len(train), len(val), r.res.SplitSource)})
 }
+
+// tuningSeed is the seed of the inner tuning split, derived from
+// Options.Seed so that it does not repeat the outer split's draws.
+func (r *run) tuningSeed() uint64 { return rng.Derive(r.opts.Seed, tuningSalt) }
+
+// tuningSalt distinguishes the inner split's seed ("tuning" in ASCII).
+const tuningSalt = 0x74756e696e67
 
 func (r *run) items(files []dataset.File, hash map[string]string) []Item {
 	out := make([]Item, len(files))

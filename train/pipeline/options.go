@@ -20,6 +20,9 @@ const (
 	DefaultBatchSize = 8
 	DefaultExamples  = 4
 	DefaultLicense   = "other"
+	// DefaultTuningFraction is the share of the training split held out
+	// for model selection.
+	DefaultTuningFraction = 0.2
 )
 
 // CandidateSpec is one candidate to train: a head on a backbone.
@@ -67,6 +70,12 @@ type Options struct {
 	// ValidationFraction is the stratified validation share when the
 	// dataset has no validation folder (default 0.2).
 	ValidationFraction float64
+	// TuningFraction is the stratified share of the training split held
+	// out as the inner tuning split (default 0.2): the heads select their
+	// hyper-parameters and early stopping, and the decision threshold is
+	// tuned, on it; the heads are then refitted on the whole training
+	// split. The validation split only measures.
+	TuningFraction float64
 	// Seed drives the split and the heads (default 42).
 	Seed uint64
 	// Threads is the number of image decoding workers (default GOMAXPROCS);
@@ -125,6 +134,12 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.ValidationFraction <= 0 || o.ValidationFraction >= 1 {
 		return o, fmt.Errorf("validation fraction %v outside (0, 1)", o.ValidationFraction)
+	}
+	if o.TuningFraction == 0 {
+		o.TuningFraction = DefaultTuningFraction
+	}
+	if o.TuningFraction <= 0 || o.TuningFraction >= 1 {
+		return o, fmt.Errorf("tuning fraction %v outside (0, 1)", o.TuningFraction)
 	}
 	if o.Metric == "" {
 		o.Metric = DefaultMetric

@@ -38,6 +38,11 @@ type Result struct {
 	Train, Validation []Item
 	// SplitSource is "given" (validation folder) or "stratified".
 	SplitSource string
+	// Tuning is the inner tuning split: a stratified share of Train
+	// (Options.TuningFraction) on which the heads select hyper-parameters
+	// and the threshold is tuned; the rest of Train fits the selection
+	// heads. The final heads are refitted on all of Train.
+	Tuning []Item
 	// Candidates are in Options order; Winner indexes the best.
 	Candidates []Candidate
 	Winner     int
@@ -75,8 +80,14 @@ type Candidate struct {
 	Rank int
 	// Files are the repo files, by path.
 	Files map[string][]byte
-	// Model is the fitted head.
+	// Model is the fitted head: refitted on the whole training split with
+	// the hyper-parameters Selection chose when Refitted, else Selection.
 	Model heads.Model
+	// Selection is the head fitted on the training split minus Tuning,
+	// its hyper-parameters and early stopping chosen on Tuning.
+	Selection heads.Model
+	// Refitted is true when Model was refitted on the whole training split.
+	Refitted bool
 	// ValidationProbs are the head's class probabilities on Validation.
 	ValidationProbs [][]float64
 }
@@ -138,6 +149,7 @@ type run struct {
 	res      *Result
 	root     string // the dataset directory (extracted when a zip)
 	records  []dataset.Record
+	fit      []Item        // Train minus Tuning
 	evals    []*evaluation // per candidate
 }
 

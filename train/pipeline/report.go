@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 
 	"quarry/train/dataset"
@@ -31,6 +32,8 @@ type trainingParams struct {
 	HeadOptions   any            `json:"head_options"`
 	OptionsNote   string         `json:"head_options_note"`
 	HeadFitted    map[string]any `json:"head_fitted"`
+	HeadSelection map[string]any `json:"head_selection"`
+	Selection     string         `json:"selection"`
 	Seed          uint64         `json:"seed"`
 	Task          string         `json:"task"`
 	Labels        []string       `json:"labels"`
@@ -48,7 +51,35 @@ type splitParams struct {
 	ValidationFraction float64              `json:"validation_fraction,omitempty"`
 	Train              int                  `json:"train"`
 	Validation         int                  `json:"validation"`
+	Tuning             tuningSplitParams    `json:"tuning"`
 	Classes            []dataset.ClassCount `json:"classes"`
+}
+
+// tuningSplitParams describe the inner tuning split of the training data.
+type tuningSplitParams struct {
+	Fraction float64 `json:"fraction"`
+	Seed     uint64  `json:"seed"`
+	Fit      int     `json:"fit"`
+	Tuning   int     `json:"tuning"`
+}
+
+// selectionNote says how hyper-parameters and the threshold were chosen.
+func (r *run) selectionNote(c *Candidate) string {
+	s := fmt.Sprintf("inner split of the training data: a stratified %.0f %% of the training split (%d images, seed %d) "+
+		"was held out as a tuning split; the head was fitted on the other %d training images and its hyper-parameters "+
+		"and early stopping were chosen on the tuning split", 100*r.opts.TuningFraction, len(r.res.Tuning),
+		r.tuningSeed(), len(r.fit))
+	if c.Tuned {
+		s += ", as was the decision threshold (on that head's tuning-split probabilities)"
+	}
+	if c.Refitted {
+		s += "; the head was then refitted on the whole training split with the chosen hyper-parameters"
+	}
+	s += "; the validation split took no part in fitting or tuning and is only used to measure the metrics"
+	if len(r.res.Candidates) > 1 {
+		s += fmt.Sprintf(", and to rank the %d candidates by %s", len(r.res.Candidates), r.res.RankedBy)
+	}
+	return s
 }
 
 type datasetParams struct {
@@ -61,11 +92,15 @@ type datasetParams struct {
 func (r *run) trainingParams(spec CandidateSpec, c *Candidate) ([]byte, error) {
 	p := trainingParams{
 		Candidate: c.Name, BaseModel: c.BaseModel, Head: c.Head, HeadOptions: spec.Trainer,
-		OptionsNote: "zero or empty options take the defaults of Quarry's train/heads package; head_fitted shows what fitting chose",
-		HeadFitted:  fitted(c.Model), Seed: r.opts.Seed, Task: r.task(), Labels: r.res.Labels,
+		OptionsNote:   "zero or empty options take the defaults of Quarry's train/heads package; head_fitted shows what fitting chose",
+		HeadFitted:    withKV(fitted(c.Model), "refitted_on_whole_training_split", c.Refitted),
+		HeadSelection: withKV(fitted(c.Selection), "fitted_on", "training split minus tuning split"),
+		Selection:     r.selectionNote(c), Seed: r.opts.Seed, Task: r.task(), Labels: r.res.Labels,
 		PositiveLabel: r.res.Positive, RankedBy: r.res.RankedBy, Threshold: c.Threshold,
 		BatchSize: r.opts.BatchSize,
 		Split: splitParams{Source: r.res.SplitSource, Train: len(r.res.Train), Validation: len(r.res.Validation),
+			Tuning: tuningSplitParams{Fraction: r.opts.TuningFraction, Seed: r.tuningSeed(), Fit: len(r.fit),
+				Tuning: len(r.res.Tuning)},
 			Classes: r.res.Report.Classes},
 		Dataset: datasetParams{ID: r.opts.Card.DatasetID, Revision: r.opts.Card.DatasetRevision,
 			Name: r.datasetName(), Synthetic: r.opts.Card.SyntheticData},
@@ -79,14 +114,24 @@ func (r *run) trainingParams(spec CandidateSpec, c *Candidate) ([]byte, error) {
 	return marshal(p)
 }
 
-// fitted summarises what fitting chose (L2, epochs, boosting rounds).
+// withKV adds k: v to m (a nil m stays nil).
+func withKV(m map[string]any, k string, v any) map[string]any {
+	if m != nil {
+		m[k] = v
+	}
+	return m
+}
+
+// fitted summarises what fitting chose (L2, epochs, boosting rounds); the
+// losses are measured on the set the head was given to select on (the
+// tuning split), or on its training data when it was given none.
 func fitted(m heads.Model) map[string]any {
 	switch h := m.(type) {
 	case *heads.LogReg:
 		grid := make([]map[string]any, len(h.Grid))
 		for i, g := range h.Grid {
-			grid[i] = map[string]any{"l2": g.L2, "val_loss": finite(g.ValLoss),
-				"val_accuracy": finite(g.ValAccuracy), "iterations": g.Iterations}
+			grid[i] = map[string]any{"l2": g.L2, "tuning_loss": finite(g.ValLoss),
+				"tuning_accuracy": finite(g.ValAccuracy), "iterations": g.Iterations}
 		}
 		return map[string]any{"l2": h.L2, "grid": grid}
 	case *heads.MLP:
@@ -122,6 +167,9 @@ type metricsReport struct {
 	RankedBy        string             `json:"ranked_by"`
 	Rank            int                `json:"rank"`
 	ValidationSize  int                `json:"validation_size"`
+	EvaluatedOn     string             `json:"evaluated_on"`
+	Selection       string             `json:"selection"`
+	TuningSize      int                `json:"tuning_size"`
 	ConfusionMatrix [][]int            `json:"confusion_matrix"`
 	ROC             []rocJSON          `json:"roc,omitempty"`
 	Tuning          *tuningJSON        `json:"threshold_tuning,omitempty"`
@@ -143,8 +191,11 @@ type rocPointJSON struct {
 	TPR       float64 `json:"tpr"`
 }
 
+// tuningJSON is the threshold choice; its precision and recall are the
+// selection head's on the tuning split (Split), where it was chosen.
 type tuningJSON struct {
 	TargetRecall float64 `json:"target_recall"`
+	Split        string  `json:"split"`
 	metrics.ThresholdChoice
 }
 
@@ -156,7 +207,8 @@ type perClassJSON struct {
 func (r *run) metricsFile(c *Candidate, ev *evaluation) ([]byte, error) {
 	m := metricsReport{Task: r.task(), Labels: r.res.Labels, PositiveLabel: r.res.Positive,
 		Threshold: c.Threshold, ThresholdTuned: c.Tuned, Metrics: c.Metrics, RankedBy: r.res.RankedBy,
-		Rank: c.Rank, ValidationSize: len(r.res.Validation), ConfusionMatrix: r.confusion(ev)}
+		Rank: c.Rank, ValidationSize: len(r.res.Validation), EvaluatedOn: "validation",
+		Selection: r.selectionNote(c), TuningSize: len(r.res.Tuning), ConfusionMatrix: r.confusion(ev)}
 	for _, curve := range ev.roc {
 		rj := rocJSON{Label: curve.Label, AUC: finite(curve.AUC)}
 		for _, p := range curve.Points {
@@ -165,7 +217,7 @@ func (r *run) metricsFile(c *Candidate, ev *evaluation) ([]byte, error) {
 		m.ROC = append(m.ROC, rj)
 	}
 	if ev.choice != nil {
-		m.Tuning = &tuningJSON{TargetRecall: r.opts.TargetRecall, ThresholdChoice: *ev.choice}
+		m.Tuning = &tuningJSON{TargetRecall: r.opts.TargetRecall, Split: "tuning", ThresholdChoice: *ev.choice}
 		m.AtDefault = ev.atDefault.Map()
 	}
 	if ev.multi != nil {

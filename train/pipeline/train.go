@@ -51,29 +51,47 @@ func (r *run) trainAll(ctx context.Context, fs featureSet) error {
 	return nil
 }
 
-// trainOne fits a candidate's head on the training features and evaluates
-// it on the validation features.
+// trainOne selects a candidate's head on the inner split of the training
+// data (fit on Train minus Tuning, hyper-parameters and early stopping on
+// Tuning), refits it on the whole training split with what was chosen, and
+// evaluates it on the validation split, which took no part in either.
 func (r *run) trainOne(spec CandidateSpec, fs featureSet) (Candidate, *evaluation, error) {
-	train, err := r.dataset(fs, spec.BackboneDir, r.res.Train)
-	if err != nil {
-		return Candidate{}, nil, err
+	var sets [4]heads.Dataset // fit, tuning, train, validation
+	for i, items := range [][]Item{r.fit, r.res.Tuning, r.res.Train, r.res.Validation} {
+		d, err := r.dataset(fs, spec.BackboneDir, items)
+		if err != nil {
+			return Candidate{}, nil, err
+		}
+		sets[i] = d
 	}
-	val, err := r.dataset(fs, spec.BackboneDir, r.res.Validation)
+	fit, tune, train, val := sets[0], sets[1], sets[2], sets[3]
+	sel, err := r.fitHead(spec, spec.Trainer, fit, tune)
 	if err != nil {
-		return Candidate{}, nil, err
+		return Candidate{}, nil, fmt.Errorf("selection: %w", err)
 	}
-	model, err := spec.Trainer.Fit(train, val)
+	c := Candidate{Name: spec.Name, BaseModel: spec.BaseModel, Head: spec.Head, Model: sel, Selection: sel,
+		Threshold: 0.5}
+	if refit, ok := heads.Refit(spec.Trainer, sel); ok {
+		if c.Model, err = r.fitHead(spec, refit, train, heads.Dataset{Classes: train.Classes}); err != nil {
+			return Candidate{}, nil, fmt.Errorf("refit: %w", err)
+		}
+		c.Refitted = true
+	}
+	c.ValidationProbs = c.Model.Predict(val.X)
+	ev, err := r.evaluate(&c, c.ValidationProbs, val.Y, sel.Predict(tune.X), tune.Y)
+	return c, ev, err
+}
+
+// fitHead fits a head with t and checks its kind.
+func (r *run) fitHead(spec CandidateSpec, t heads.Trainer, train, val heads.Dataset) (heads.Model, error) {
+	model, err := t.Fit(train, val)
 	if err != nil {
-		return Candidate{}, nil, err
+		return nil, err
 	}
 	if model.Kind() != spec.Head {
-		return Candidate{}, nil, fmt.Errorf("trainer made a %s head, want %s", model.Kind(), spec.Head)
+		return nil, fmt.Errorf("trainer made a %s head, want %s", model.Kind(), spec.Head)
 	}
-	probs := model.Predict(val.X)
-	c := Candidate{Name: spec.Name, BaseModel: spec.BaseModel, Head: spec.Head, Model: model,
-		ValidationProbs: probs, Threshold: 0.5}
-	ev, err := r.evaluate(&c, probs, val.Y)
-	return c, ev, err
+	return model, nil
 }
 
 // dataset assembles the heads.Dataset of items from cached features.
@@ -89,10 +107,12 @@ func (r *run) dataset(fs featureSet, dir string, items []Item) (heads.Dataset, e
 	return d, nil
 }
 
-// evaluate computes the candidate's metrics: binary ones for the explicit
-// positive class (at a threshold tuned for the target recall when asked),
-// or multi-class ones.
-func (r *run) evaluate(c *Candidate, probs [][]float64, y []int) (*evaluation, error) {
+// evaluate computes the candidate's validation metrics: binary ones for
+// the explicit positive class (at a threshold tuned for the target recall
+// when asked), or multi-class ones. The threshold is tuned on the selection
+// head's probabilities on the tuning split (tuneProbs, tuneY), never on
+// the validation split it is then measured on.
+func (r *run) evaluate(c *Candidate, probs [][]float64, y []int, tuneProbs [][]float64, tuneY []int) (*evaluation, error) {
 	ev := &evaluation{}
 	if len(r.res.Labels) > 2 {
 		m, err := metrics.EvaluateMulticlass(probs, y)
@@ -110,10 +130,10 @@ func (r *run) evaluate(c *Candidate, probs [][]float64, y []int) (*evaluation, e
 	}
 	ev.binary = &at05
 	if r.opts.TargetRecall > 0 {
-		scores, positive := binaryScores(probs, y, pos)
+		scores, positive := binaryScores(tuneProbs, tuneY, pos)
 		ch, err := metrics.ThresholdForRecall(scores, positive, r.opts.TargetRecall)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("threshold on the tuning split: %w", err)
 		}
 		tuned, err := metrics.EvaluateProbs(probs, y, pos, ch.Threshold)
 		if err != nil {
