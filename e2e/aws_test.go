@@ -3,8 +3,6 @@ package e2e
 import (
 	"bytes"
 	"context"
-
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -12,56 +10,17 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
+
+	"quarry/internal/awstest"
 )
 
-// moto is a moto_server (local AWS emulator) run by one test.
-type moto struct {
-	URL string
-	cmd *exec.Cmd
-	log *lockedBuffer
-}
-
-// startMoto runs moto_server on a free loopback port until the test ends.
-// A missing moto_server skips the test, and fails it under CI=true.
-func startMoto(t *testing.T) *moto {
-	t.Helper()
-	bin, err := exec.LookPath("moto_server")
-	requireTool(t, err == nil, "moto_server")
-	addr := freeAddr(t)
-	_, port, _ := net.SplitHostPort(addr)
-	m := &moto{URL: "http://" + addr, log: &lockedBuffer{}}
-	m.cmd = exec.Command(bin, "-H", "127.0.0.1", "-p", port)
-	m.cmd.Stdout, m.cmd.Stderr = m.log, m.log
-	m.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := m.cmd.Start(); err != nil {
-		t.Fatalf("start moto_server: %v", err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- m.cmd.Wait() }()
-	t.Cleanup(func() {
-		syscall.Kill(-m.cmd.Process.Pid, syscall.SIGKILL)
-		<-done
-	})
-	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-		if resp, err := http.Get(m.URL + "/moto-api/"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return m
-			}
-		}
-	}
-	t.Fatalf("moto_server did not answer within 30s:\n%s", m.log.String())
-	return nil
-}
-
 // awsEnv is the environment of a quarry process on the AWS backend of m.
-func (m *moto) awsEnv(bucket, table string) []string {
+func awsEnv(m *awstest.Server, bucket, table string) []string {
 	return []string{"QUARRY_BACKEND=aws", "QUARRY_S3_BUCKET=" + bucket, "QUARRY_DYNAMODB_TABLE=" + table,
-		"AWS_ENDPOINT_URL=" + m.URL, "AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test"}
+		"AWS_ENDPOINT_URL=" + m.URL, "AWS_REGION=" + awstest.Region, "AWS_ACCESS_KEY_ID=" + awstest.AccessKeyID,
+		"AWS_SECRET_ACCESS_KEY=" + awstest.SecretAccessKey}
 }
 
 // quarryEnv runs `quarry ARGS...` with env added and returns its stdout.
@@ -90,8 +49,8 @@ func TestHubJSClientAWS(t *testing.T) {
 	requireTool(t, err == nil, "node")
 	_, err = os.Stat(filepath.Join("node_modules", "@huggingface", "hub", "package.json"))
 	requireTool(t, err == nil, "e2e/node_modules/@huggingface/hub")
-	m := startMoto(t)
-	env := m.awsEnv("quarry-e2e", "quarry-e2e")
+	m := awstest.Run(t)
+	env := awsEnv(m, "quarry-e2e", "quarry-e2e")
 	out := quarryEnv(t, env, "aws", "init")
 	if !strings.Contains(out, "quarry-e2e") {
 		t.Fatalf("quarry aws init printed %q", out)
@@ -109,7 +68,7 @@ func TestHubJSClientAWS(t *testing.T) {
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("node --test hub.test.mjs on the AWS backend: %v (see its output above)", err)
 	}
-	checkPresignedTraffic(t, m.log.String(), "quarry-e2e")
+	checkPresignedTraffic(t, m.Log(), "quarry-e2e")
 }
 
 // checkPresignedTraffic checks moto's access log for the client's
@@ -143,22 +102,4 @@ func checkPresignedTraffic(t *testing.T, log, bucket string) {
 		t.Fatalf("moto saw %d presigned part PUTs (want >= 10) and %d presigned lfs/ GETs (want >= 2): the client's bytes did not go straight to S3", partPuts, lfsGets)
 	}
 	t.Logf("moto log: %d presigned part PUTs, %d presigned lfs/ GETs from the client", partPuts, lfsGets)
-}
-
-// lockedBuffer is a bytes.Buffer safe for a child process's writes.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -8,7 +8,7 @@ import (
 
 	"quarry/hub"
 	"quarry/infra"
-	"quarry/infra/internal/awstest"
+	"quarry/internal/awstest"
 )
 
 var moto *awstest.Server

@@ -17,13 +17,13 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"quarry/functions/internal/mototest"
 	"quarry/infra"
+	"quarry/internal/awstest"
 )
 
-var moto *mototest.Server
+var moto *awstest.Server
 
-func TestMain(m *testing.M) { os.Exit(mototest.Main(m, &moto)) }
+func TestMain(m *testing.M) { os.Exit(awstest.Main(m, &moto)) }
 
 // buildFlags build the function as make build-lambda does.
 var buildFlags = []string{"build", "-trimpath", "-ldflags=-s -w", "-tags=lambda.norpc,noecs"}
@@ -37,7 +37,7 @@ const maxBinary = 25 << 20
 // (one DynamoDB read of the signing secret) plus one request. It also
 // checks the size of the arm64 build that is deployed.
 func TestColdStart(t *testing.T) {
-	srv := mototest.Need(t, moto)
+	srv := awstest.Need(t, moto)
 	if testing.Short() {
 		t.Skip("builds the function")
 	}
@@ -56,7 +56,7 @@ func TestColdStart(t *testing.T) {
 	}
 
 	env := []string{"QUARRY_BACKEND=aws", "QUARRY_S3_BUCKET=coldstart", "QUARRY_DYNAMODB_TABLE=coldstart",
-		"AWS_ENDPOINT_URL=" + srv.URL, "AWS_REGION=" + mototest.Region, "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test"}
+		"AWS_ENDPOINT_URL=" + srv.URL, "AWS_REGION=" + awstest.Region, "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test"}
 	for _, kv := range env {
 		k, v, _ := strings.Cut(kv, "=")
 		t.Setenv(k, v) // InitAWS's SDK reads the credentials from the process environment

@@ -12,8 +12,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"go.yaml.in/yaml/v3"
 
-	"quarry/functions/internal/mototest"
 	"quarry/infra/dynamo"
+	"quarry/internal/awstest"
 )
 
 // tableSpec is what template.yaml and infra/dynamo must agree on.
@@ -30,7 +30,7 @@ type tableSpec struct {
 // init`): billing, attributes, key schema, indexes with their projection,
 // and the TTL attribute, as moto describes the latter.
 func TestTemplateTableMatchesStore(t *testing.T) {
-	srv := mototest.Need(t, moto)
+	srv := awstest.Need(t, moto)
 	srv.Env(t)
 	ctx := context.Background()
 	want := templateTable(t)

@@ -10,7 +10,7 @@ import (
 	"quarry/hub"
 	"quarry/hub/hubtest"
 	"quarry/infra/dynamo"
-	"quarry/infra/internal/awstest"
+	"quarry/internal/awstest"
 )
 
 var moto *awstest.Server

@@ -11,7 +11,7 @@ import (
 	"quarry/hub"
 	"quarry/hub/hubtest"
 	"quarry/infra/dynamo"
-	"quarry/infra/internal/awstest"
+	"quarry/internal/awstest"
 )
 
 // counted runs fn and returns the DynamoDB requests it made, as the

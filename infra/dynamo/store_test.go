@@ -12,7 +12,7 @@ import (
 	"quarry/hub"
 	"quarry/hub/hubtest"
 	"quarry/infra/dynamo"
-	"quarry/infra/internal/awstest"
+	"quarry/internal/awstest"
 )
 
 var t0 = time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC)

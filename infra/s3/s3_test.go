@@ -16,8 +16,8 @@ import (
 
 	"quarry/hub"
 	"quarry/hub/hubtest"
-	"quarry/infra/internal/awstest"
 	"quarry/infra/s3"
+	"quarry/internal/awstest"
 )
 
 var moto *awstest.Server

@@ -12,9 +12,9 @@ import (
 	"sync"
 	"testing"
 
+	"quarry/internal/mltest"
 	"quarry/ml/classify"
 	"quarry/ml/imageproc"
-	"quarry/ml/internal/mltest"
 )
 
 func TestSoftmax(t *testing.T) {

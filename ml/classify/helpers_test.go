@@ -17,8 +17,8 @@ import (
 	"sync"
 	"testing"
 
+	"quarry/internal/mltest"
 	"quarry/ml/classify"
-	"quarry/ml/internal/mltest"
 	"quarry/ml/onnxgraph"
 	"quarry/ml/onnxrt"
 )

@@ -9,7 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"quarry/ml/internal/mltest"
+	"quarry/internal/mltest"
 	"quarry/ml/modelrepo"
 	"quarry/modelcards"
 )

@@ -15,8 +15,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"quarry/internal/mltest"
 	"quarry/ml/imageproc"
-	"quarry/ml/internal/mltest"
 	"quarry/ml/modelrepo"
 	"quarry/ml/onnxgraph"
 	"quarry/ml/onnxrt"

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"quarry/ml/internal/mltest"
+	"quarry/internal/mltest"
 	"quarry/ml/onnxgraph"
 	"quarry/ml/onnxrt"
 )

@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"quarry/internal/mltest"
 	"quarry/ml/imageproc"
-	"quarry/ml/internal/mltest"
 	"quarry/ml/onnxgraph"
 	"quarry/ml/onnxrt"
 	"quarry/ml/tfjs"

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"quarry/internal/mltest"
 	"quarry/train/pipeline"
 )
 
@@ -29,7 +30,7 @@ func tileFiles(tb testing.TB, dir string) []string {
 // pipeline (read, decode, preprocess, ONNX Runtime) with raw ONNX Runtime
 // batches of the same images (issue 5, performance line 1: goal >= 0.9).
 func BenchmarkFeaturesThroughput(b *testing.B) {
-	rt, backbone := openRuntime(b), backboneDir(b)
+	rt, backbone := openRuntime(b), mltest.BackboneDir(b)
 	files := tileFiles(b, tileSet(b, 60))
 	var ratio, piped, raw, pipedCPU, rawCPU float64
 	for i := 0; i < b.N; i++ {

@@ -12,55 +12,15 @@ import (
 	"sync"
 	"testing"
 
+	"quarry/internal/mltest"
 	"quarry/ml/onnxrt"
 	"quarry/train/tiles"
 )
 
-// repoRoot returns the directory holding go.mod.
-func repoRoot(tb testing.TB) string {
-	tb.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			tb.Fatal("go.mod not found")
-		}
-		dir = parent
-	}
-}
-
-// require returns path if it exists; otherwise it skips the test, or
-// fails it when CI is set (CI must never pass without the real thing).
-func require(tb testing.TB, path string) string {
-	tb.Helper()
-	if _, err := os.Stat(path); err != nil {
-		if os.Getenv("CI") != "" {
-			tb.Fatalf("%s missing (run scripts/setup-ml.sh): %v", path, err)
-		}
-		tb.Skipf("%s missing: run make setup", path)
-	}
-	return path
-}
-
-// backboneDir is the converted MobileNetV2 backbone.
-func backboneDir(tb testing.TB) string {
-	tb.Helper()
-	dir := filepath.Join(repoRoot(tb), "third_party", "models", "mobilenet-v2-140-224")
-	require(tb, filepath.Join(dir, "onnx", "model.onnx"))
-	return dir
-}
-
 // openRuntime opens ONNX Runtime with one thread per core.
 func openRuntime(tb testing.TB) *onnxrt.Runtime {
 	tb.Helper()
-	lib := require(tb, filepath.Join(repoRoot(tb), "third_party", "onnxruntime", "lib", "libonnxruntime.so.1"))
-	rt, err := onnxrt.Open(lib, onnxrt.Options{})
+	rt, err := onnxrt.Open(mltest.ORTLibrary(tb), onnxrt.Options{})
 	if err != nil {
 		tb.Fatal(err)
 	}

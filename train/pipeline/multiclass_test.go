@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"quarry/internal/mltest"
 	"quarry/modelcards"
 	"quarry/train/pipeline"
 	"quarry/train/tiles"
@@ -66,7 +67,7 @@ func threeClassSet(t *testing.T) string {
 // multi-class metrics, the one-vs-rest ROC curves, the card and the ONNX
 // graphs.
 func TestRunMulticlass(t *testing.T) {
-	rt, backbone := openRuntime(t), backboneDir(t)
+	rt, backbone := openRuntime(t), mltest.BackboneDir(t)
 	dir := threeClassSet(t)
 	cands := threeCandidates(backbone)
 	res, err := pipeline.Run(context.Background(), pipeline.Options{Dataset: dir, Runtime: rt,

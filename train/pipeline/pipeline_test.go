@@ -17,6 +17,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"quarry/internal/mltest"
 	"quarry/ml/imageproc"
 	"quarry/ml/onnxgraph"
 	"quarry/ml/onnxrt"
@@ -42,7 +43,7 @@ func threeCandidates(backbone string) []pipeline.CandidateSpec {
 // zip of the same tiles, with threshold tuning, must reuse the cached
 // features.
 func TestRunThreeCandidates(t *testing.T) {
-	rt, backbone := openRuntime(t), backboneDir(t)
+	rt, backbone := openRuntime(t), mltest.BackboneDir(t)
 	dir := tileSet(t, 60)
 	cache := pipeline.NewFeatureCache()
 	var events []pipeline.Event

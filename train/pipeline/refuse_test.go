@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"quarry/internal/mltest"
 	"quarry/train/dataset"
 	"quarry/train/pipeline"
 )
@@ -48,7 +49,7 @@ func rawZip(tb testing.TB, build func(w *zip.Writer) error) string {
 // TestRunRefusesInvalidDatasets checks that bad datasets are refused with
 // the reason before any feature extraction.
 func TestRunRefusesInvalidDatasets(t *testing.T) {
-	rt, backbone := openRuntime(t), backboneDir(t)
+	rt, backbone := openRuntime(t), mltest.BackboneDir(t)
 	oneClass := map[string][]byte{}
 	classFiles(t, oneClass, "mine", 8, 0)
 	fewImages := map[string][]byte{}
@@ -130,7 +131,7 @@ func hasProblem(r dataset.Report, code string) bool {
 
 // TestRunOptionErrors checks options refused before any work.
 func TestRunOptionErrors(t *testing.T) {
-	rt, backbone := openRuntime(t), backboneDir(t)
+	rt, backbone := openRuntime(t), mltest.BackboneDir(t)
 	dir := writeFiles(t, map[string][]byte{"a/x.png": smallPNG(t, 1)})
 	ok := pipeline.Options{Dataset: dir, Positive: "a", Runtime: rt, Candidates: threeCandidates(backbone)}
 	for _, tc := range []struct {
@@ -161,7 +162,7 @@ func TestRunOptionErrors(t *testing.T) {
 // TestRunMulticlassRefusesAUC checks a metric that does not apply to the
 // task is refused after validation, before features.
 func TestRunMulticlassRefusesAUC(t *testing.T) {
-	rt, backbone := openRuntime(t), backboneDir(t)
+	rt, backbone := openRuntime(t), mltest.BackboneDir(t)
 	files := map[string][]byte{}
 	for i, l := range []string{"a", "b", "c"} {
 		classFiles(t, files, l, 5, 100*i)
@@ -182,7 +183,7 @@ func TestRunMulticlassRefusesAUC(t *testing.T) {
 // TestRunCancelDuringFeatures cancels once feature extraction has started
 // and expects Run to return the context's error promptly.
 func TestRunCancelDuringFeatures(t *testing.T) {
-	rt, backbone := openRuntime(t), backboneDir(t)
+	rt, backbone := openRuntime(t), mltest.BackboneDir(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var cancelled time.Time

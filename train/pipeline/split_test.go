@@ -5,13 +5,14 @@ import (
 	"strings"
 	"testing"
 
+	"quarry/internal/mltest"
 	"quarry/train/pipeline"
 )
 
 // TestRunGivenValidationSplit uses the dataset's own validation folder
 // instead of a stratified split.
 func TestRunGivenValidationSplit(t *testing.T) {
-	rt, backbone := openRuntime(t), backboneDir(t)
+	rt, backbone := openRuntime(t), mltest.BackboneDir(t)
 	files := map[string][]byte{}
 	classFiles(t, files, "train/cat", 6, 0)
 	classFiles(t, files, "train/dog", 6, 100)

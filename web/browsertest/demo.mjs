@@ -13,16 +13,9 @@
 //   QUARRY_CHROMIUM   Chromium executable
 // It exits 0 when every check passes, else prints the failure and exits 1
 // (a screenshot of the failing page is saved as demo-failure.png).
-import { chromium } from "playwright-core";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { join } from "node:path";
+import { writeFileSync } from "node:fs";
+import { artifactsDir, check, env, logger, pageTools, runChromium, watchConsole } from "./lib.mjs";
 
-const env = (name) => {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set`);
-  return v;
-};
 const root = env("DEMO_URL").replace(/\/$/, "");
 const tile = env("DEMO_TILE");
 const wantLabel = env("DEMO_LABEL");
@@ -30,54 +23,10 @@ const labels = JSON.parse(env("DEMO_LABELS"));
 const scene = env("DEMO_SCENE");
 const text = env("DEMO_TEXT");
 const scanOut = env("DEMO_SCAN_OUT");
-const artifacts = env("QUARRY_ARTIFACTS");
+const artifacts = artifactsDir();
 const executablePath = env("QUARRY_CHROMIUM");
-mkdirSync(artifacts, { recursive: true });
-
-const require = createRequire(import.meta.url);
-const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
-
-function check(cond, msg) {
-  if (!cond) throw new Error(`check failed: ${msg}`);
-}
-
-function log(msg) {
-  process.stdout.write(`demo: ${msg}\n`);
-}
-
-async function shot(page, name) {
-  const path = join(artifacts, name);
-  await page.screenshot({ path, fullPage: true });
-  log(`screenshot ${path}`);
-}
-
-// a11y runs axe-core in the page and fails on serious or critical violations.
-async function a11y(page, what) {
-  await page.evaluate(axeSource);
-  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
-  const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-  const lines = bad.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-  check(bad.length === 0, `accessibility of ${what}:\n  ${lines.join("\n  ")}`);
-  const minor = result.violations.map((v) => `${v.id} (${v.impact})`).join(", ");
-  log(`axe: ${what}: no serious violations${minor ? `; minor: ${minor}` : ""}`);
-}
-
-// watchConsole records console errors, uncaught exceptions and failed
-// requests. While allow() returns true for a message it is tolerated (the
-// deliberate bad upload makes Chromium log the server's 4xx answer).
-function watchConsole(page) {
-  const problems = [];
-  let allowed = () => false;
-  page.on("console", (m) => {
-    if (m.type() === "error" && !allowed(m.text())) problems.push(`console error: ${m.text()} (${m.location().url})`);
-  });
-  page.on("pageerror", (e) => problems.push(`uncaught: ${e.message}`));
-  page.on("requestfailed", (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
-  return {
-    problems,
-    allow(fn) { allowed = fn; },
-  };
-}
+const log = logger("demo");
+const { shot, a11y } = pageTools(artifacts, log);
 
 // badUpload picks a text file: the page shows the server's message, and
 // the drop zone keeps its hint instead of a broken preview.
@@ -163,20 +112,4 @@ async function run(browser) {
   }
 }
 
-// A fresh profile (Playwright gives every launch a new --user-data-dir).
-const browser = await chromium.launch({
-  executablePath,
-  headless: true,
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync"],
-});
-try {
-  log(`Chromium ${browser.version()} at ${root}`);
-  await run(browser);
-  log("ok");
-} catch (err) {
-  process.stderr.write(`${err.stack || err}\n`);
-  process.exitCode = 1;
-} finally {
-  await browser.close();
-}
+await runChromium(executablePath, log, `at ${root}`, run);

@@ -15,16 +15,9 @@
 // leaderboard, publish the winner as private, open the model page and its
 // demo, make it public, sign out and find it from the home page search.
 // Exits 0 when every check passes; on failure saves newcomer-failure.png.
-import { chromium } from "playwright-core";
-import { mkdirSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { basename, join } from "node:path";
+import { artifactsDir, check, env, launchChromium, logger, pageTools } from "./lib.mjs";
 
-const env = (name) => {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set`);
-  return v;
-};
 const base = env("QUARRY_URL").replace(/\/$/, "");
 const user = env("QUARRY_USER");
 const password = env("QUARRY_PASSWORD");
@@ -33,37 +26,11 @@ const class2 = env("NEWCOMER_CLASS2");
 const positive = env("NEWCOMER_POSITIVE");
 const model = env("NEWCOMER_MODEL");
 const tile = env("NEWCOMER_TILE");
-const artifacts = env("QUARRY_ARTIFACTS");
+const artifacts = artifactsDir();
 const executablePath = env("QUARRY_CHROMIUM");
 const repo = `${user}/${model}`;
-mkdirSync(artifacts, { recursive: true });
-
-const require = createRequire(import.meta.url);
-const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
-const started = Date.now();
-
-function check(cond, msg) {
-  if (!cond) throw new Error(`check failed: ${msg}`);
-}
-
-function log(msg) {
-  process.stdout.write(`browser +${((Date.now() - started) / 1000).toFixed(1)}s: ${msg}\n`);
-}
-
-async function shot(page, name) {
-  const path = join(artifacts, name);
-  await page.screenshot({ path, fullPage: true });
-  log(`screenshot ${path}`);
-}
-
-async function a11y(page, what) {
-  await page.evaluate(axeSource);
-  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
-  const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-  const lines = bad.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-  check(bad.length === 0, `accessibility of ${what}:\n  ${lines.join("\n  ")}`);
-  log(`axe: ${what}: no serious violations`);
-}
+const log = logger("browser", Date.now());
+const { shot, a11y } = pageTools(artifacts, log);
 
 async function signIn(page) {
   await page.goto(`${base}/training/new`);
@@ -187,7 +154,7 @@ async function findIt(page) {
   log("found the model from the home page search, signed out");
 }
 
-const browser = await chromium.launch({ executablePath, args: ["--no-sandbox"] });
+const browser = await launchChromium(executablePath, ["--no-sandbox"]);
 const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
 context.setDefaultTimeout(20_000);
 const page = await context.newPage();

@@ -8,56 +8,21 @@
 //   QUARRY_CHROMIUM   Chromium executable
 // It exits 0 when every check passes, else prints the failure and exits 1
 // (a screenshot of the failing page is saved as settings-failure.png).
-import { chromium } from "playwright-core";
-import { mkdirSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { join } from "node:path";
+import { artifactsDir, check, env, logger, pageTools, runChromium } from "./lib.mjs";
 
-const env = (name) => {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set`);
-  return v;
-};
 const base = env("QUARRY_URL").replace(/\/$/, "");
 const user = env("QUARRY_USER");
 const password = env("QUARRY_PASSWORD");
 const repo = env("QUARRY_REPO");
-const artifacts = env("QUARRY_ARTIFACTS");
+const artifacts = artifactsDir();
 const executablePath = env("QUARRY_CHROMIUM");
-mkdirSync(artifacts, { recursive: true });
-
-const require = createRequire(import.meta.url);
-const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
-
-function check(cond, msg) {
-  if (!cond) throw new Error(`check failed: ${msg}`);
-}
-
-function log(msg) {
-  process.stdout.write(`browser: ${msg}\n`);
-}
-
-async function shot(page, name) {
-  const path = join(artifacts, name);
-  await page.screenshot({ path, fullPage: true });
-  log(`screenshot ${path}`);
-}
+const log = logger("browser");
+const { shot, a11y } = pageTools(artifacts, log);
 
 // whoami calls the HF API as a script would, outside the browser.
 async function whoami(token) {
   const res = await fetch(`${base}/api/whoami-v2`, { headers: { Authorization: `Bearer ${token}` } });
   return { status: res.status, body: res.ok ? await res.json() : await res.text() };
-}
-
-// a11y runs axe-core in the page and fails on serious or critical violations.
-async function a11y(page, what) {
-  await page.evaluate(axeSource);
-  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
-  const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-  const lines = bad.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-  check(bad.length === 0, `accessibility of ${what}:\n  ${lines.join("\n  ")}`);
-  const minor = result.violations.map((v) => `${v.id} (${v.impact})`).join(", ");
-  log(`axe: ${what}: no serious violations${minor ? `; minor: ${minor}` : ""}`);
 }
 
 async function signIn(page, next) {
@@ -222,28 +187,7 @@ async function withoutJavaScript(browser) {
   }
 }
 
-// A fresh profile (Playwright gives every launch a new --user-data-dir).
-const browser = await chromium.launch({
-  executablePath,
-  headless: true,
-  args: [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-  ],
-});
-try {
-  log(`Chromium ${browser.version()} against ${base}`);
+await runChromium(executablePath, log, `against ${base}`, async (browser) => {
   await withJavaScript(browser);
   await withoutJavaScript(browser);
-  log("ok");
-} catch (err) {
-  process.stderr.write(`${err.stack || err}\n`);
-  process.exitCode = 1;
-} finally {
-  await browser.close();
-}
+});

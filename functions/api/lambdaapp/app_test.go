@@ -18,14 +18,14 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"quarry/functions/internal/mototest"
 	"quarry/hub"
 	"quarry/infra"
+	"quarry/internal/awstest"
 )
 
-var moto *mototest.Server
+var moto *awstest.Server
 
-func TestMain(m *testing.M) { os.Exit(mototest.Main(m, &moto)) }
+func TestMain(m *testing.M) { os.Exit(awstest.Main(m, &moto)) }
 
 var seq atomic.Int64
 
@@ -38,12 +38,12 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	srv := mototest.Need(t, moto)
+	srv := awstest.Need(t, moto)
 	ctx := context.Background()
 	n := seq.Add(1)
 	env := map[string]string{"QUARRY_BACKEND": "aws", "QUARRY_S3_BUCKET": fmt.Sprintf("lambda-%d", n),
-		"QUARRY_DYNAMODB_TABLE": fmt.Sprintf("lambda-%d", n), "AWS_ENDPOINT_URL": srv.URL, "AWS_REGION": mototest.Region,
-		"AWS_ACCESS_KEY_ID": mototest.AccessKeyID, "AWS_SECRET_ACCESS_KEY": mototest.SecretAccessKey}
+		"QUARRY_DYNAMODB_TABLE": fmt.Sprintf("lambda-%d", n), "AWS_ENDPOINT_URL": srv.URL, "AWS_REGION": awstest.Region,
+		"AWS_ACCESS_KEY_ID": awstest.AccessKeyID, "AWS_SECRET_ACCESS_KEY": awstest.SecretAccessKey}
 	for k, v := range env {
 		t.Setenv(k, v) // the SDK's credential chain reads the process environment
 	}

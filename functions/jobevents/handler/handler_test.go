@@ -11,16 +11,16 @@ import (
 	"testing"
 	"time"
 
-	"quarry/functions/internal/mototest"
 	"quarry/functions/jobevents/handler"
 	"quarry/hub"
 	"quarry/hub/hubtest"
 	"quarry/infra/dynamo"
+	"quarry/internal/awstest"
 )
 
-var moto *mototest.Server
+var moto *awstest.Server
 
-func TestMain(m *testing.M) { os.Exit(mototest.Main(m, &moto)) }
+func TestMain(m *testing.M) { os.Exit(awstest.Main(m, &moto)) }
 
 var tables atomic.Int64
 
@@ -33,10 +33,10 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	srv := mototest.Need(t, moto)
+	srv := awstest.Need(t, moto)
 	ctx := context.Background()
-	meta, err := dynamo.Open(ctx, dynamo.Config{Table: fmt.Sprintf("jobevents-%d", tables.Add(1)), Region: mototest.Region,
-		Endpoint: srv.URL, AccessKeyID: mototest.AccessKeyID, SecretAccessKey: mototest.SecretAccessKey})
+	meta, err := dynamo.Open(ctx, dynamo.Config{Table: fmt.Sprintf("jobevents-%d", tables.Add(1)), Region: awstest.Region,
+		Endpoint: srv.URL, AccessKeyID: awstest.AccessKeyID, SecretAccessKey: awstest.SecretAccessKey})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,9 +17,9 @@ import (
 
 	"quarry/hub"
 	"quarry/infra/internal/awsconf"
-	"quarry/infra/internal/awstest"
 	"quarry/infra/jobs/batch"
 	"quarry/infra/jobs/internal/awsjobtest"
+	"quarry/internal/awstest"
 )
 
 var moto *awstest.Server
@@ -49,6 +49,9 @@ func newFixture(t *testing.T) *fixture {
 	n := seq.Add(1)
 	f := &fixture{client: awsbatch.NewFromConfig(ac), queue: fmt.Sprintf("quarry-gpu-%d", n),
 		jobDef: fmt.Sprintf("quarry-trainer-%d", n), rec: awsjobtest.NewRecorder()}
+	if err := awsjobtest.RunBatchJobsWithoutDocker(ctx, srv.URL); err != nil {
+		t.Fatal(err)
+	}
 	role, err := awsjobtest.CreateRole(ctx, srv.URL, "quarry-batch-service")
 	if err != nil {
 		t.Fatal(err)

@@ -16,9 +16,9 @@ import (
 
 	"quarry/hub"
 	"quarry/infra/internal/awsconf"
-	"quarry/infra/internal/awstest"
 	"quarry/infra/jobs/ecs"
 	"quarry/infra/jobs/internal/awsjobtest"
+	"quarry/internal/awstest"
 )
 
 var moto *awstest.Server

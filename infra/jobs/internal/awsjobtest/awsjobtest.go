@@ -21,7 +21,7 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
-	"quarry/infra/internal/awstest"
+	"quarry/internal/awstest"
 )
 
 // CreateRole creates IAM role name on the emulator at endpoint (Batch
@@ -111,4 +111,27 @@ func (r *Recorder) Bodies(op string) []string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return append([]string(nil), r.bodies[op]...)
+}
+
+// RunBatchJobsWithoutDocker tells moto_server not to run Batch jobs in
+// Docker containers. There is no Docker engine here, so moto would otherwise
+// fail every submitted job at a moment of its choosing, and a test that
+// describes a job just after submitting it would see "failed" or not by
+// chance; without Docker moto moves jobs along its simple path instead.
+func RunBatchJobsWithoutDocker(ctx context.Context, endpoint string) error {
+	req, err := http.NewRequestWithContext(ctx, "POST", endpoint+"/moto-api/config",
+		strings.NewReader(`{"batch": {"use_docker": false}}`))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("moto config: %w", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("moto config: %s", resp.Status)
+	}
+	return nil
 }

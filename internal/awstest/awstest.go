@@ -1,14 +1,16 @@
 // Package awstest runs moto_server, the local AWS emulator, for the tests
-// of the AWS adapters (infra/s3, infra/dynamo). A package starts one server
-// for its whole test run from TestMain:
+// of the AWS adapters (infra/...), the Lambda functions (functions/...) and
+// the end-to-end tests (e2e). A package starts one server for its whole
+// test run from TestMain:
 //
 //	var moto *awstest.Server
 //
 //	func TestMain(m *testing.M) { os.Exit(awstest.Main(m, &moto)) }
 //
-// and each test asks for it with awstest.Need(t, moto). When moto_server is
-// not installed the tests skip, except under CI=true, where Main fails the
-// run: CI must never pass by skipping.
+// and each test asks for it with awstest.Need(t, moto); a test that needs a
+// server of its own calls awstest.Run(t). When moto_server is not installed
+// the tests skip, except under CI=true, where Main (or Run) fails the run:
+// CI must never pass by skipping.
 package awstest
 
 import (
@@ -77,6 +79,29 @@ func Need(t testing.TB, s *Server) *Server {
 		t.Skip(ErrNotInstalled.Error())
 	}
 	return s
+}
+
+// Run starts a server for test t alone and stops it when t ends. Without
+// moto_server it skips t, or fails it under CI=true.
+func Run(t testing.TB) *Server {
+	t.Helper()
+	s, err := Start()
+	if errors.Is(err, ErrNotInstalled) && os.Getenv("CI") != "true" {
+		t.Skip(err.Error())
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Stop)
+	return s
+}
+
+// Env sets, for test t, the variables that point the AWS SDK at s.
+func (s *Server) Env(t *testing.T) {
+	t.Setenv("AWS_ENDPOINT_URL", s.URL)
+	t.Setenv("AWS_REGION", Region)
+	t.Setenv("AWS_ACCESS_KEY_ID", AccessKeyID)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", SecretAccessKey)
 }
 
 // Start launches moto_server on a free loopback port and waits until it
