@@ -177,21 +177,5 @@ func (db *DB) ListJobs(ctx context.Context, f hub.JobFilter) ([]*hub.Job, error)
 	if f.Limit > 0 {
 		q, args = q+" LIMIT ?", append(args, f.Limit)
 	}
-	rows, err := db.db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, dbError("list jobs", err)
-	}
-	defer rows.Close()
-	var out []*hub.Job
-	for rows.Next() {
-		j, err := scanJob(rows)
-		if err != nil {
-			return nil, dbError("list jobs", err)
-		}
-		out = append(out, j)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, dbError("list jobs", err)
-	}
-	return out, nil
+	return queryAll(ctx, db, "list jobs", scanJob, q, args...)
 }

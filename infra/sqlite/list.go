@@ -149,21 +149,9 @@ func (db *DB) ListRepos(ctx context.Context, f hub.RepoFilter) ([]*hub.Repo, str
 	if err != nil {
 		return nil, "", err
 	}
-	rows, err := db.db.QueryContext(ctx, q, args...)
+	page, err := queryAll(ctx, db, "list repos", scanRepo, q, args...)
 	if err != nil {
-		return nil, "", dbError("list repos", err)
-	}
-	defer rows.Close()
-	var page []*hub.Repo
-	for rows.Next() {
-		r, err := scanRepo(rows)
-		if err != nil {
-			return nil, "", dbError("list repos", err)
-		}
-		page = append(page, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, "", dbError("list repos", err)
+		return nil, "", err
 	}
 	if len(page) <= f.Limit {
 		return page, "", nil

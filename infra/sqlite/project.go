@@ -167,21 +167,5 @@ func (db *DB) ListProjects(ctx context.Context, f hub.ProjectFilter) ([]*hub.Pro
 	if f.Limit > 0 {
 		q, args = q+` LIMIT ?`, append(args, f.Limit)
 	}
-	rows, err := db.db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, dbError("list projects", err)
-	}
-	defer rows.Close()
-	var out []*hub.Project
-	for rows.Next() {
-		p, err := scanProject(rows)
-		if err != nil {
-			return nil, dbError("list projects", err)
-		}
-		out = append(out, p)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, dbError("list projects", err)
-	}
-	return out, nil
+	return queryAll(ctx, db, "list projects", scanProject, q, args...)
 }

@@ -185,3 +185,25 @@ func (db *DB) DeleteRepo(ctx context.Context, key string) error {
 		return nil
 	})
 }
+
+// queryAll runs q and scans every row with scan; op names the operation in
+// errors.
+func queryAll[T any](ctx context.Context, db *DB, op string, scan func(scanner) (T, error), q string, args ...any) ([]T, error) {
+	rows, err := db.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, dbError(op, err)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, dbError(op, err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, dbError(op, err)
+	}
+	return out, nil
+}

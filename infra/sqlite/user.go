@@ -162,24 +162,8 @@ func (db *DB) GetToken(ctx context.Context, hash string) (*hub.Token, error) {
 
 // ListTokens implements hub.TokenStore.
 func (db *DB) ListTokens(ctx context.Context, user string) ([]*hub.Token, error) {
-	rows, err := db.db.QueryContext(ctx, `SELECT `+tokenCols+` FROM tokens WHERE user_lower = ?
+	return queryAll(ctx, db, "list tokens", scanToken, `SELECT `+tokenCols+` FROM tokens WHERE user_lower = ?
 		ORDER BY created_at, rowid`, strings.ToLower(user))
-	if err != nil {
-		return nil, dbError("list tokens", err)
-	}
-	defer rows.Close()
-	var toks []*hub.Token
-	for rows.Next() {
-		t, err := scanToken(rows)
-		if err != nil {
-			return nil, dbError("list tokens", err)
-		}
-		toks = append(toks, t)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, dbError("list tokens", err)
-	}
-	return toks, nil
 }
 
 // UpdateToken implements hub.TokenStore. A revocation is never undone: a
