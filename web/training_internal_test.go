@@ -53,3 +53,26 @@ func TestProjectInput(t *testing.T) {
 		}
 	}
 }
+
+func TestCandidateRowOf(t *testing.T) {
+	cs := hub.CandidateStatus{Candidate: hub.Candidate{Name: "c1", Head: "logreg"}, Rank: 1,
+		Job:     &hub.Job{ID: "ab12", State: hub.JobSucceeded},
+		Metrics: map[string]float64{"f1": 0.875, "loss": 0.25}}
+	r := candidateRowOf(cs)
+	if got, want := r.JobID, "ab12"; got != want {
+		t.Fatalf("job id = %q, want %q", got, want)
+	}
+	if got, want := r.State, "succeeded"; got != want {
+		t.Fatalf("state = %q, want %q", got, want)
+	}
+	vals := map[string]string{}
+	for _, c := range r.Cells {
+		vals[c.Metric] = c.Value
+	}
+	if diff := cmp.Diff(map[string]string{"f1": "0.8750", "accuracy": "", "precision": "", "recall": "", "auc": "", "loss": "0.2500"}, vals); diff != "" {
+		t.Fatalf("cells (-want +got):\n%s", diff)
+	}
+	if got := candidateRowOf(hub.CandidateStatus{Candidate: hub.Candidate{Name: "c2"}}); got.JobID != "" || got.State != "waiting" {
+		t.Fatalf("no job: job id %q state %q, want empty and waiting", got.JobID, got.State)
+	}
+}

@@ -30,6 +30,7 @@ type projectData struct {
 // candidateRow is one leaderboard row.
 type candidateRow struct {
 	Name, Base, Head, Repo string
+	JobID                  string // "" when no job was submitted
 	State, Phase           string
 	Done, Total            int64
 	ETA                    string
@@ -89,8 +90,9 @@ func projectOf(st *hub.ProjectStatus, selected string) projectData {
 // candidateRowOf builds a leaderboard row.
 func candidateRowOf(cs hub.CandidateStatus) candidateRow {
 	r := candidateRow{Name: cs.Name, Base: cs.Base.String(), Head: cs.Head, Repo: cs.Repo.String(),
-		Rank: cs.Rank, State: "waiting"}
+		JobID: cs.JobID, Rank: cs.Rank, State: "waiting"}
 	if j := cs.Job; j != nil {
+		r.JobID = j.ID
 		r.State, r.Phase, r.Done, r.Total, r.Error = string(j.State), j.Progress.Phase, j.Progress.Done, j.Progress.Total, j.Error
 		if j.Progress.ETA > 0 && !hubJobDone(j.State) {
 			r.ETA = j.Progress.ETA.Round(time.Second).String()

@@ -106,8 +106,45 @@ async function watchProject(page) {
     check(ok, `chart ${await img.getAttribute("src")} did not load`);
   }
   check((await page.locator("figure img").count()) === 2, "confusion matrix and ROC curve not shown");
+  await sortLeaderboard(page);
+  await readLogs(page);
   await a11y(page, "project page");
   await shot(page, "newcomer-05-leaderboard.png");
+}
+
+// metricColumn returns the leaderboard's values of a metric, top to bottom.
+async function metricColumn(page, metric) {
+  const cells = await page.locator(`#leaderboard tbody td[data-metric="${metric}"]`).allTextContents();
+  return cells.map((c) => parseFloat(c));
+}
+
+// sortLeaderboard sorts by loss (ascending first), reverses it, then sorts
+// by f1 (descending first), checking aria-sort and the row order each time.
+async function sortLeaderboard(page) {
+  const sorted = (vals, dir) => vals.every((v, i) => i === 0 || dir * (v - vals[i - 1]) >= 0);
+  const steps = [["loss", "ascending", 1], ["loss", "descending", -1], ["f1", "descending", -1]];
+  for (const [metric, want, dir] of steps) {
+    const th = page.locator(`#leaderboard th[data-sort="${metric}"]`);
+    await th.getByRole("button", { name: metric }).click();
+    check((await th.getAttribute("aria-sort")) === want, `${metric} heading aria-sort ${await th.getAttribute("aria-sort")}, want ${want}`);
+    check((await page.locator("#leaderboard th[aria-sort]").count()) === 1, "more than one heading has aria-sort");
+    const vals = await metricColumn(page, metric);
+    check(vals.length === 3 && sorted(vals, dir), `rows not sorted by ${metric} ${want}: ${vals}`);
+  }
+  log(`leaderboard sorts by metric (f1 descending: ${await metricColumn(page, "f1")})`);
+}
+
+// readLogs opens the first candidate's logs and waits for streamed lines.
+async function readLogs(page) {
+  const details = page.locator("details.job-logs").first();
+  check((await page.locator("details.job-logs").count()) === 3, "not one log panel per candidate");
+  check((await details.locator('a[href^="/api/jobs/"]').count()) === 1, "log panel has no plain text link");
+  await details.locator("summary").click();
+  await details.locator("pre.log-lines").filter({ hasText: /\S/ }).waitFor({ timeout: 30_000 });
+  await details.locator(".log-status").filter({ hasText: /^Job / }).waitFor({ timeout: 30_000 });
+  const lines = (await details.locator("pre.log-lines").textContent()).split("\n").filter((l) => l.trim());
+  check(lines.length >= 1, "log panel shows no line");
+  log(`log panel streamed ${lines.length} lines, last: ${lines[lines.length - 1]}`);
 }
 
 async function publish(page) {

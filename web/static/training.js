@@ -248,6 +248,8 @@
             td.textContent = typeof v === "number" ? v.toFixed(4) : "–";
           });
         });
+        var board = document.getElementById("leaderboard");
+        if (board) { markBest(board); sortRows(board); }
         if (p.state !== "running") { location.reload(); return; }
         setTimeout(tick, 1000);
       }, function () { setTimeout(tick, 3000); });
@@ -255,7 +257,113 @@
     setTimeout(tick, 1000);
   }
 
+  // LOWER_BETTER are the metrics whose best value is the smallest.
+  var LOWER_BETTER = { loss: true };
+
+  function cellValue(row, metric) {
+    var td = metric === "rank" ? row.querySelector(".rank") : row.querySelector('td[data-metric="' + CSS.escape(metric) + '"]');
+    var v = td ? parseFloat(td.textContent) : NaN;
+    return isNaN(v) ? null : v;
+  }
+
+  // markBest bolds the best value of each metric column (ties all bold).
+  function markBest(table) {
+    var rows = Array.prototype.slice.call(table.tBodies[0].rows);
+    table.querySelectorAll("th[data-sort]").forEach(function (th) {
+      var m = th.getAttribute("data-sort");
+      var vals = rows.map(function (r) { return cellValue(r, m); }).filter(function (v) { return v !== null; });
+      var best = vals.length ? (LOWER_BETTER[m] ? Math.min.apply(null, vals) : Math.max.apply(null, vals)) : null;
+      rows.forEach(function (r) {
+        var td = r.querySelector('td[data-metric="' + CSS.escape(m) + '"]');
+        if (!td) return;
+        var v = cellValue(r, m);
+        var isBest = best !== null && v === best;
+        td.classList.toggle("best", isBest);
+        var hint = td.querySelector(".visually-hidden");
+        if (isBest && !hint) {
+          hint = document.createElement("span");
+          hint.className = "visually-hidden";
+          hint.textContent = " (best)";
+          td.appendChild(hint);
+        } else if (!isBest && hint) hint.remove();
+      });
+    });
+  }
+
+  // sortRows orders the rows by the sorted column, if any; rows lacking a
+  // value go last, ties keep the server's rank order.
+  function sortRows(table) {
+    var th = table.querySelector("th[data-sort][aria-sort]");
+    if (!th) return;
+    var m = th.getAttribute("data-sort");
+    var dir = th.getAttribute("aria-sort") === "ascending" ? 1 : -1;
+    var body = table.tBodies[0];
+    var rows = Array.prototype.slice.call(body.rows).map(function (r, i) { return { r: r, i: i, v: cellValue(r, m) }; });
+    rows.sort(function (a, b) {
+      if (a.v === null || b.v === null) return a.v === b.v ? a.i - b.i : (a.v === null ? 1 : -1);
+      return a.v === b.v ? a.i - b.i : dir * (a.v - b.v);
+    });
+    rows.forEach(function (x) { body.appendChild(x.r); });
+  }
+
+  // sortable turns the metric headings into sort buttons: loss sorts
+  // ascending first, the others descending; a second click reverses.
+  function sortable(table) {
+    var hint = document.querySelector(".sort-hint");
+    if (hint) hint.hidden = false;
+    table.querySelectorAll("th[data-sort]").forEach(function (th) {
+      var b = document.createElement("button");
+      b.type = "button";
+      b.className = "sort";
+      b.textContent = th.textContent;
+      th.textContent = "";
+      th.appendChild(b);
+      b.addEventListener("click", function () {
+        var m = th.getAttribute("data-sort");
+        var cur = th.getAttribute("aria-sort");
+        var next = cur ? (cur === "ascending" ? "descending" : "ascending") : (LOWER_BETTER[m] ? "ascending" : "descending");
+        table.querySelectorAll("th[aria-sort]").forEach(function (o) { o.removeAttribute("aria-sort"); });
+        th.setAttribute("aria-sort", next);
+        sortRows(table);
+      });
+    });
+  }
+
+  // MAX_LOG_LINES bounds the lines kept in a log panel.
+  var MAX_LOG_LINES = 500;
+
+  // jobLogs streams a job's log into its <details> panel while it is open.
+  function jobLogs(details) {
+    var pre = details.querySelector("pre.log-lines");
+    var status = details.querySelector(".log-status");
+    var es = null;
+    function stop() { if (es) { es.close(); es = null; } }
+    details.addEventListener("toggle", function () {
+      if (!details.open) { stop(); return; }
+      stop();
+      pre.textContent = "";
+      text(status, "Streaming…");
+      es = new EventSource("/api/jobs/" + encodeURIComponent(details.getAttribute("data-job")) + "/logs?follow=1");
+      es.onmessage = function (ev) {
+        var stick = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 4;
+        pre.appendChild(document.createTextNode(ev.data + "\n"));
+        while (pre.childNodes.length > MAX_LOG_LINES) pre.removeChild(pre.firstChild);
+        if (stick) pre.scrollTop = pre.scrollHeight;
+      };
+      es.addEventListener("end", function (ev) {
+        stop();
+        var d = {};
+        try { d = JSON.parse(ev.data); } catch (e) { d = {}; }
+        text(status, d.error ? "Log ended: " + d.error : "Job " + (d.state || "ended") + ".");
+      });
+      es.onerror = function () { stop(); text(status, "Log stream interrupted; close and reopen to retry."); };
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    var board = document.getElementById("leaderboard");
+    if (board) sortable(board);
+    document.querySelectorAll("details.job-logs").forEach(jobLogs);
     var section = document.getElementById("upload-section");
     if (section) newProjectPage(section);
     var project = document.getElementById("project");
