@@ -351,3 +351,30 @@ func TestEXIFOrientation(t *testing.T) {
 		}
 	}
 }
+
+// TestToRGBFromRGBAMatchesGenericPath checks the *image.RGBA fast path
+// against color.NRGBAModel on every alpha value, opaque and translucent.
+func TestToRGBFromRGBAMatchesGenericPath(t *testing.T) {
+	img := image.NewRGBA(image.Rect(0, 0, 256, 7))
+	for x := 0; x < 256; x++ {
+		for y := 0; y < 7; y++ {
+			a := uint8(x)
+			c := uint8((x*37 + y*91) % 256)
+			// Premultiplied values never exceed alpha.
+			img.Pix[img.PixOffset(x, y)+0] = uint8(int(c) * int(a) / 255)
+			img.Pix[img.PixOffset(x, y)+1] = uint8(int(255-c) * int(a) / 255)
+			img.Pix[img.PixOffset(x, y)+2] = uint8(int(c/2) * int(a) / 255)
+			img.Pix[img.PixOffset(x, y)+3] = a
+		}
+	}
+	got := ToRGB(img)
+	for y := 0; y < 7; y++ {
+		for x := 0; x < 256; x++ {
+			want := color.NRGBAModel.Convert(img.At(x, y)).(color.NRGBA)
+			i := 3 * (y*256 + x)
+			if g := got.Pix[i : i+3]; g[0] != want.R || g[1] != want.G || g[2] != want.B {
+				t.Fatalf("pixel (%d,%d) alpha %d: got %v, want %v", x, y, x, g, want)
+			}
+		}
+	}
+}

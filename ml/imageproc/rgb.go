@@ -35,6 +35,14 @@ func ToRGB(img image.Image) *RGB {
 				out.set(x, y, row[4*x], row[4*x+1], row[4*x+2])
 			}
 		}
+	case *image.RGBA:
+		for y := 0; y < h; y++ {
+			row := src.Pix[src.PixOffset(b.Min.X, b.Min.Y+y):]
+			for x := 0; x < w; x++ {
+				r, g, bl := unpremultiply(row[4*x], row[4*x+1], row[4*x+2], row[4*x+3])
+				out.set(x, y, r, g, bl)
+			}
+		}
 	case *image.Gray:
 		for y := 0; y < h; y++ {
 			row := src.Pix[src.PixOffset(b.Min.X, b.Min.Y+y):]
@@ -51,6 +59,21 @@ func ToRGB(img image.Image) *RGB {
 		}
 	}
 	return out
+}
+
+// unpremultiply turns premultiplied 8-bit RGBA into straight colour exactly
+// as color.NRGBAModel does, without its per-pixel interface calls (the
+// generic path costs about 3 ms for a 224 px tile).
+func unpremultiply(r, g, b, a uint8) (uint8, uint8, uint8) {
+	switch a {
+	case 0xff:
+		return r, g, b
+	case 0:
+		return 0, 0, 0
+	}
+	a16 := uint32(a) * 0x101
+	un := func(c uint8) uint8 { return uint8((uint32(c) * 0x101 * 0xffff / a16) >> 8) }
+	return un(r), un(g), un(b)
 }
 
 func (m *RGB) set(x, y int, r, g, b uint8) {

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"image"
 	"os"
 	"path/filepath"
 	"sync"
@@ -173,24 +172,11 @@ func (b *backbone) preprocess(file string) ([]float32, int, int, error) {
 	if err != nil {
 		return nil, 0, 0, fmt.Errorf("features: %s: %w", file, err)
 	}
-	t, h, w, err := b.pre.Preprocess(opaqueNRGBA(d.Image))
+	t, h, w, err := b.pre.Preprocess(d.Image)
 	if err != nil {
 		return nil, 0, 0, fmt.Errorf("features: %s: %w", file, err)
 	}
 	return t, h, w, nil
-}
-
-// opaqueNRGBA returns a fully opaque *image.RGBA (what the PNG decoder
-// gives for RGB files) as an *image.NRGBA sharing its pixels: the two are
-// the same bytes when every alpha is 255, and imageproc.ToRGB has a fast
-// path for NRGBA but converts RGBA pixel by pixel through color models
-// (about 3 ms for a 224 x 224 tile). Any other image is returned as it is.
-func opaqueNRGBA(img image.Image) image.Image {
-	m, ok := img.(*image.RGBA)
-	if !ok || !m.Opaque() {
-		return img
-	}
-	return &image.NRGBA{Pix: m.Pix, Stride: m.Stride, Rect: m.Rect}
 }
 
 // extract computes the features of files in batches of batchSize, decoding
