@@ -10,14 +10,15 @@ import (
 	"time"
 
 	"quarry/hub"
+	"quarry/infra/internal/repoidjson"
 )
 
 // jobDoc is the stored JSON form of the job fields without columns.
 type jobDoc struct {
 	Kind         string             `json:"kind,omitempty"`
 	Owner        string             `json:"owner"`
-	Reads        []repoIDJSON       `json:"reads,omitempty"`
-	Writes       []repoIDJSON       `json:"writes,omitempty"`
+	Reads        []repoidjson.ID    `json:"reads,omitempty"`
+	Writes       []repoidjson.ID    `json:"writes,omitempty"`
 	Spec         map[string]string  `json:"spec,omitempty"`
 	Phase        string             `json:"phase,omitempty"`
 	Done         int64              `json:"done,omitempty"`
@@ -33,30 +34,8 @@ type jobDoc struct {
 	FinishedAt   string             `json:"finishedAt"`
 }
 
-type repoIDJSON struct {
-	Type      string `json:"type"`
-	Namespace string `json:"namespace"`
-	Name      string `json:"name"`
-}
-
-func encodeIDs(ids []hub.RepoID) []repoIDJSON {
-	out := make([]repoIDJSON, len(ids))
-	for i, id := range ids {
-		out[i] = repoIDJSON{string(id.Type), id.Namespace, id.Name}
-	}
-	return out
-}
-
-func decodeIDs(ids []repoIDJSON) []hub.RepoID {
-	var out []hub.RepoID
-	for _, id := range ids {
-		out = append(out, hub.RepoID{Type: hub.RepoType(id.Type), Namespace: id.Namespace, Name: id.Name})
-	}
-	return out
-}
-
 func encodeJob(j *hub.Job) (string, error) {
-	d := jobDoc{Kind: j.Kind, Owner: j.Owner, Reads: encodeIDs(j.Reads), Writes: encodeIDs(j.Writes),
+	d := jobDoc{Kind: j.Kind, Owner: j.Owner, Reads: repoidjson.FromAll(j.Reads), Writes: repoidjson.FromAll(j.Writes),
 		Spec: j.Spec, Phase: j.Progress.Phase, Done: j.Progress.Done, Total: j.Progress.Total,
 		ETA: j.Progress.ETA, Metrics: j.Metrics, Error: j.Error, LastLogLines: j.LastLogLines,
 		Runner: j.Runner, Handle: j.Handle, TokenHash: j.TokenHash,
@@ -83,7 +62,7 @@ func scanJob(s scanner) (*hub.Job, error) {
 		return nil, fmt.Errorf("sqlite: bad job %s: %w", j.ID, err)
 	}
 	j.State, j.Kind, j.Owner, j.Spec, j.Metrics = hub.JobState(state), d.Kind, d.Owner, d.Spec, d.Metrics
-	j.Reads, j.Writes = decodeIDs(d.Reads), decodeIDs(d.Writes)
+	j.Reads, j.Writes = repoidjson.RepoIDs(d.Reads), repoidjson.RepoIDs(d.Writes)
 	j.Progress = hub.JobProgress{Phase: d.Phase, Done: d.Done, Total: d.Total, ETA: d.ETA}
 	j.Error, j.LastLogLines, j.Runner, j.Handle, j.TokenHash = d.Error, d.LastLogLines, d.Runner, d.Handle, d.TokenHash
 	var err error

@@ -9,13 +9,14 @@ import (
 	"strings"
 
 	"quarry/hub"
+	"quarry/infra/internal/repoidjson"
 )
 
 // projectDoc is the stored JSON form of the project fields without columns.
 type projectDoc struct {
-	Name         repoIDJSON      `json:"name"`
+	Name         repoidjson.ID   `json:"name"`
 	Owner        string          `json:"owner"`
-	Dataset      repoIDJSON      `json:"dataset"`
+	Dataset      repoidjson.ID   `json:"dataset"`
 	Revision     string          `json:"revision,omitempty"`
 	Positive     string          `json:"positive,omitempty"`
 	Labels       []string        `json:"labels,omitempty"`
@@ -30,36 +31,30 @@ type projectDoc struct {
 }
 
 type candidateDoc struct {
-	Name  string     `json:"name"`
-	Base  repoIDJSON `json:"base"`
-	Head  string     `json:"head"`
-	Repo  repoIDJSON `json:"repo"`
-	JobID string     `json:"jobId,omitempty"`
+	Name  string        `json:"name"`
+	Base  repoidjson.ID `json:"base"`
+	Head  string        `json:"head"`
+	Repo  repoidjson.ID `json:"repo"`
+	JobID string        `json:"jobId,omitempty"`
 }
 
 type publicationDoc struct {
-	Candidate string     `json:"candidate"`
-	Repo      repoIDJSON `json:"repo"`
-	Commit    string     `json:"commit"`
-	At        string     `json:"at"`
-}
-
-func encodeID(id hub.RepoID) repoIDJSON { return repoIDJSON{string(id.Type), id.Namespace, id.Name} }
-
-func decodeID(id repoIDJSON) hub.RepoID {
-	return hub.RepoID{Type: hub.RepoType(id.Type), Namespace: id.Namespace, Name: id.Name}
+	Candidate string        `json:"candidate"`
+	Repo      repoidjson.ID `json:"repo"`
+	Commit    string        `json:"commit"`
+	At        string        `json:"at"`
 }
 
 func encodeProject(p *hub.Project) (string, error) {
-	d := projectDoc{Name: encodeID(p.Name), Owner: p.Owner, Dataset: encodeID(p.Dataset), Revision: p.Revision,
+	d := projectDoc{Name: repoidjson.From(p.Name), Owner: p.Owner, Dataset: repoidjson.From(p.Dataset), Revision: p.Revision,
 		Positive: p.Positive, Labels: p.Labels, Metric: p.Metric, TargetRecall: p.TargetRecall, Seed: p.Seed,
 		Runner: p.Runner, Synthetic: p.Synthetic, CancelledAt: fmtTime(p.CancelledAt)}
 	for _, c := range p.Candidates {
-		d.Candidates = append(d.Candidates, candidateDoc{Name: c.Name, Base: encodeID(c.Base), Head: c.Head,
-			Repo: encodeID(c.Repo), JobID: c.JobID})
+		d.Candidates = append(d.Candidates, candidateDoc{Name: c.Name, Base: repoidjson.From(c.Base), Head: c.Head,
+			Repo: repoidjson.From(c.Repo), JobID: c.JobID})
 	}
 	if pub := p.Published; pub != nil {
-		d.Published = &publicationDoc{Candidate: pub.Candidate, Repo: encodeID(pub.Repo), Commit: pub.Commit, At: fmtTime(pub.At)}
+		d.Published = &publicationDoc{Candidate: pub.Candidate, Repo: repoidjson.From(pub.Repo), Commit: pub.Commit, At: fmtTime(pub.At)}
 	}
 	b, err := json.Marshal(d)
 	if err != nil {
@@ -82,19 +77,19 @@ func scanProject(s scanner) (*hub.Project, error) {
 	if err := json.Unmarshal([]byte(b), &d); err != nil {
 		return nil, fmt.Errorf("sqlite: bad project %s: %w", p.ID, err)
 	}
-	p.Name, p.Owner, p.Dataset, p.Revision = decodeID(d.Name), d.Owner, decodeID(d.Dataset), d.Revision
+	p.Name, p.Owner, p.Dataset, p.Revision = d.Name.RepoID(), d.Owner, d.Dataset.RepoID(), d.Revision
 	p.Positive, p.Labels, p.Metric, p.TargetRecall = d.Positive, d.Labels, d.Metric, d.TargetRecall
 	p.Seed, p.Runner, p.Synthetic = d.Seed, d.Runner, d.Synthetic
 	for _, c := range d.Candidates {
-		p.Candidates = append(p.Candidates, hub.Candidate{Name: c.Name, Base: decodeID(c.Base), Head: c.Head,
-			Repo: decodeID(c.Repo), JobID: c.JobID})
+		p.Candidates = append(p.Candidates, hub.Candidate{Name: c.Name, Base: c.Base.RepoID(), Head: c.Head,
+			Repo: c.Repo.RepoID(), JobID: c.JobID})
 	}
 	var err error
 	if p.CreatedAt, err = parseTime(created); err == nil {
 		p.CancelledAt, err = parseTime(d.CancelledAt)
 	}
 	if pub := d.Published; pub != nil && err == nil {
-		p.Published = &hub.Publication{Candidate: pub.Candidate, Repo: decodeID(pub.Repo), Commit: pub.Commit}
+		p.Published = &hub.Publication{Candidate: pub.Candidate, Repo: pub.Repo.RepoID(), Commit: pub.Commit}
 		p.Published.At, err = parseTime(pub.At)
 	}
 	return &p, err
