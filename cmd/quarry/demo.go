@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
@@ -99,6 +100,15 @@ type demoService struct {
 	clf *classify.Classifier // nil when not set up
 }
 
+// runSlots is how many model runs may use the cores at once without
+// oversubscribing them: cores / intra-op threads (0 threads = all cores).
+func runSlots(threads int) int {
+	if threads <= 0 {
+		return 1
+	}
+	return max(1, runtime.NumCPU()/threads)
+}
+
 // registerDemo mounts the demo on app (before the web pages' catch-all
 // routes). Without a loadable ONNX Runtime the demo still resolves models
 // but answers 503 "not set up: run make setup"; the hub API is unaffected.
@@ -111,7 +121,7 @@ func registerDemo(app *fiber.App, svc *hub.Service, f *demoFlags, publicURL stri
 	rt, err := onnxrt.Open(lib, onnxrt.Options{IntraOpThreads: *f.threads})
 	switch {
 	case err == nil:
-		d.rt, d.clf = rt, classify.New(rt, classify.Options{})
+		d.rt, d.clf = rt, classify.New(rt, classify.Options{MaxConcurrent: runSlots(*f.threads)})
 		cfg.Classifier = d.clf
 		logf("demo: ONNX Runtime %s from %s", rt.Version(), lib)
 	case errors.Is(err, onnxrt.ErrLibraryNotFound):

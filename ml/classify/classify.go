@@ -60,9 +60,12 @@ type Options struct {
 	// MaxModelBytes bounds the summed ONNX size of cached models [512 MiB].
 	// One model larger than the bound is still loaded, alone.
 	MaxModelBytes int64
-	// MaxConcurrent bounds simultaneous ONNX Runtime runs [2].
+	// MaxConcurrent bounds simultaneous ONNX Runtime runs [1]. Each run
+	// uses the Runtime's intra-op threads, so more than cores / threads
+	// oversubscribes the CPU; requests that wait share the next run.
 	MaxConcurrent int
-	// MaxBatch is the most images fed to one run [16].
+	// MaxBatch is the most images fed to one run, also when requests are
+	// coalesced [16].
 	MaxBatch int
 	// MaxPixels refuses larger images in Classify [imageproc.DefaultMaxPixels].
 	MaxPixels int64
@@ -86,7 +89,7 @@ func (o Options) withDefaults() Options {
 		}
 	}
 	def64(&o.MaxModelBytes, 512<<20)
-	def(&o.MaxConcurrent, 2)
+	def(&o.MaxConcurrent, 1)
 	def(&o.MaxBatch, 16)
 	def64(&o.MaxPixels, imageproc.DefaultMaxPixels)
 	def64(&o.ScanMaxPixels, 100_000_000)
@@ -115,6 +118,8 @@ type Stats struct {
 	Evictions   int   // models evicted since New
 	Running     int   // runs in progress
 	PeakRunning int   // most simultaneous runs seen
+	Runs        int   // session runs since New
+	Coalesced   int   // requests that shared a run with others
 }
 
 // New returns a Classifier creating sessions with rt.
@@ -214,33 +219,6 @@ func (c *Classifier) infer(ctx context.Context, m *model, imgs []image.Image) ([
 		}
 	}
 	return out, nil
-}
-
-// run executes one session run within the concurrency bound.
-func (c *Classifier) run(ctx context.Context, m *model, input []float32, shape []int64) ([]float32, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("classify: %w", err)
-	}
-	select {
-	case c.sem <- struct{}{}:
-	case <-ctx.Done():
-		return nil, fmt.Errorf("classify: waiting to run: %w", ctx.Err())
-	}
-	c.mu.Lock()
-	c.stats.Running++
-	c.stats.PeakRunning = max(c.stats.PeakRunning, c.stats.Running)
-	c.mu.Unlock()
-	defer func() {
-		c.mu.Lock()
-		c.stats.Running--
-		c.mu.Unlock()
-		<-c.sem
-	}()
-	logits, _, err := m.session.Run(input, shape)
-	if err != nil {
-		return nil, fmt.Errorf("classify: %w", err)
-	}
-	return logits, nil
 }
 
 // Softmax returns the softmax of logits, computed stably in float64.

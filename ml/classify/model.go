@@ -37,6 +37,7 @@ type model struct {
 	pre     *imageproc.Config
 	info    Info
 	size    int64
+	queue   runQueue
 }
 
 func (m *model) close() error { return m.session.Close() }

@@ -378,3 +378,34 @@ func TestToRGBFromRGBAMatchesGenericPath(t *testing.T) {
 		}
 	}
 }
+
+// TestToRGBFromYCbCrMatchesGenericPath checks the row-wise JPEG colour
+// conversion against image.YCbCr.At for every subsampling, on whole
+// images and on sub-images whose origins are odd.
+func TestToRGBFromYCbCrMatchesGenericPath(t *testing.T) {
+	ratios := []image.YCbCrSubsampleRatio{image.YCbCrSubsampleRatio444, image.YCbCrSubsampleRatio422,
+		image.YCbCrSubsampleRatio420, image.YCbCrSubsampleRatio440, image.YCbCrSubsampleRatio411,
+		image.YCbCrSubsampleRatio410}
+	for _, ratio := range ratios {
+		full := image.NewYCbCr(image.Rect(-3, 5, 38, 30), ratio)
+		for i := range full.Y {
+			full.Y[i] = uint8(i * 7)
+		}
+		for i := range full.Cb {
+			full.Cb[i], full.Cr[i] = uint8(i*13+40), uint8(255-i*5)
+		}
+		for _, img := range []image.Image{full, full.SubImage(image.Rect(0, 8, 27, 29)), full.SubImage(image.Rect(1, 7, 3, 8))} {
+			b := img.Bounds()
+			got := ToRGB(img)
+			for y := b.Min.Y; y < b.Max.Y; y++ {
+				for x := b.Min.X; x < b.Max.X; x++ {
+					want := color.NRGBAModel.Convert(img.At(x, y)).(color.NRGBA)
+					i := 3 * ((y-b.Min.Y)*b.Dx() + x - b.Min.X)
+					if g := got.Pix[i : i+3]; g[0] != want.R || g[1] != want.G || g[2] != want.B {
+						t.Fatalf("%v %v pixel (%d,%d): got %v, want %v", ratio, b, x, y, g, want)
+					}
+				}
+			}
+		}
+	}
+}

@@ -71,19 +71,33 @@ func (c *Config) Preprocess(img image.Image) ([]float32, int, int, error) {
 func (c *Config) tensor(m *RGB) []float32 {
 	plane := m.Width * m.Height
 	out := make([]float32, 3*plane)
-	for i := 0; i < plane; i++ {
-		for ch := 0; ch < 3; ch++ {
-			v := float32(m.Pix[3*i+ch])
+	lut := c.valueTable()
+	r, g, b := out[:plane], out[plane:2*plane], out[2*plane:]
+	pix := m.Pix[:3*plane]
+	for i := range plane {
+		r[i], g[i], b[i] = lut[0][pix[3*i]], lut[1][pix[3*i+1]], lut[2][pix[3*i+2]]
+	}
+	return out
+}
+
+// valueTable returns, per channel, the input value of every 8-bit sample:
+// the same float64 arithmetic as transformers.js, done 3 x 256 times
+// instead of once per sample.
+func (c *Config) valueTable() *[3][256]float32 {
+	var lut [3][256]float32
+	for ch := range 3 {
+		for s := range 256 {
+			v := float32(s)
 			if c.DoRescale {
 				v = float32(c.RescaleFactor * float64(v))
 			}
 			if c.DoNormalize {
 				v = float32((float64(v) - c.Mean[ch]) / c.Std[ch])
 			}
-			out[ch*plane+i] = v
+			lut[ch][s] = v
 		}
 	}
-	return out
+	return &lut
 }
 
 // Batch preprocesses several images into one NCHW tensor and its shape

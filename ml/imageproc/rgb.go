@@ -21,13 +21,7 @@ func ToRGB(img image.Image) *RGB {
 	out := &RGB{Pix: make([]uint8, 3*w*h), Width: w, Height: h}
 	switch src := img.(type) {
 	case *image.YCbCr:
-		for y := 0; y < h; y++ {
-			for x := 0; x < w; x++ {
-				yi, ci := src.YOffset(b.Min.X+x, b.Min.Y+y), src.COffset(b.Min.X+x, b.Min.Y+y)
-				r, g, bl := color.YCbCrToRGB(src.Y[yi], src.Cb[ci], src.Cr[ci])
-				out.set(x, y, r, g, bl)
-			}
-		}
+		ycbcrToRGB(out, src)
 	case *image.NRGBA:
 		for y := 0; y < h; y++ {
 			row := src.Pix[src.PixOffset(b.Min.X, b.Min.Y+y):]
@@ -59,6 +53,37 @@ func ToRGB(img image.Image) *RGB {
 		}
 	}
 	return out
+}
+
+// ycbcrToRGB converts a JPEG's YCbCr image row by row, with the chroma
+// index computed as image.YCbCr.COffset does but without two offset calls
+// per pixel; the colour arithmetic is color.YCbCrToRGB's.
+func ycbcrToRGB(out *RGB, src *image.YCbCr) {
+	b := src.Bounds()
+	w := b.Dx()
+	div := chromaDivisor(src.SubsampleRatio)
+	cx0 := src.Rect.Min.X / div
+	for y := 0; y < b.Dy(); y++ {
+		yRow := src.Y[src.YOffset(b.Min.X, b.Min.Y+y):]
+		cRow := src.COffset(src.Rect.Min.X, b.Min.Y+y)
+		o := out.Pix[3*y*w : 3*(y+1)*w]
+		for x := 0; x < w; x++ {
+			ci := cRow + (b.Min.X+x)/div - cx0
+			r, g, bl := color.YCbCrToRGB(yRow[x], src.Cb[ci], src.Cr[ci])
+			o[3*x], o[3*x+1], o[3*x+2] = r, g, bl
+		}
+	}
+}
+
+// chromaDivisor is how many pixels of a row share one chroma sample.
+func chromaDivisor(r image.YCbCrSubsampleRatio) int {
+	switch r {
+	case image.YCbCrSubsampleRatio422, image.YCbCrSubsampleRatio420:
+		return 2
+	case image.YCbCrSubsampleRatio411, image.YCbCrSubsampleRatio410:
+		return 4
+	}
+	return 1
 }
 
 // unpremultiply turns premultiplied 8-bit RGBA into straight colour exactly
