@@ -92,17 +92,19 @@ func (r *rawSession) tensor(data []byte) ([]float32, []int64, error) {
 type latencyResult struct {
 	Raw, RawPre, Predict, UploadPredict stats
 	Config                              stats // GET config: model resolution, no inference
-	// PairedExtra is run/predict minus the Session.Run timed just before it.
-	PairedExtra stats
+	Block                               int   // requests of one kind in a row
 }
 
-// measureLatency times ways of classifying one JPEG, sequentially and
-// alternating request by request so that background load hits them alike:
-// Session.Run on the preprocessed tensor; decode + preprocess + Run;
-// run/predict of the image uploaded once; upload + run/predict; and GET
-// config (resolving the model per request, no inference). Each gets
-// warm untimed calls first.
-func measureLatency(h *hub, root string, raw *rawSession, jpg []byte, n, warm int) (*latencyResult, error) {
+// measureLatency times ways of classifying one JPEG: Session.Run on the
+// preprocessed tensor; decode + preprocess + Run; run/predict of the image
+// uploaded once; upload + run/predict; and GET config (resolving the model
+// per request, no inference). The ways take turns in blocks of `block`
+// sequential calls, each block after `warm` untimed calls, so that
+// background load hits them alike. Blocks rather than single calls: the
+// bench's and the server's ONNX Runtime thread pools each busy-wait a
+// moment after a run, and alternating call by call would make every run
+// compete with the other pool's spinning threads.
+func measureLatency(h *hub, root string, raw *rawSession, jpg []byte, n, warm, block int) (*latencyResult, error) {
 	x, shape, err := raw.tensor(jpg)
 	if err != nil {
 		return nil, err
@@ -131,22 +133,20 @@ func measureLatency(h *hub, root string, raw *rawSession, jpg []byte, n, warm in
 		func() error { _, err := h.do("GET", root+"/config", "", nil, false); return err },
 	}
 	times := make([][]time.Duration, len(ways))
-	for i := -warm; i < n; i++ {
+	for len(times[0]) < n {
 		for w, fn := range ways {
-			start := time.Now()
-			if err := fn(); err != nil {
-				return nil, err
-			}
-			if i >= 0 {
-				times[w] = append(times[w], time.Since(start))
+			for i := -warm; i < min(block, n-len(times[w])); i++ {
+				start := time.Now()
+				if err := fn(); err != nil {
+					return nil, err
+				}
+				if i >= 0 {
+					times[w] = append(times[w], time.Since(start))
+				}
 			}
 		}
 	}
-	pairs := make([]time.Duration, n)
-	for i := range pairs {
-		pairs[i] = times[2][i] - times[0][i]
-	}
 	return &latencyResult{Raw: summarize(times[0]), RawPre: summarize(times[1]),
 		Predict: summarize(times[2]), UploadPredict: summarize(times[3]), Config: summarize(times[4]),
-		PairedExtra: summarize(pairs)}, nil
+		Block: block}, nil
 }

@@ -28,7 +28,7 @@ const baseModel = "quarry/mobilenet-v2-140-224"
 // config holds the command line.
 type config struct {
 	url, token, user, lib, node, nodeModules, self, work, out        string
-	pid, threads, n, warm, images, inflight, rounds, requests, steps int
+	pid, threads, n, warm, block, images, inflight, rounds, requests, steps int
 }
 
 func parseFlags() *config {
@@ -45,7 +45,8 @@ func parseFlags() *config {
 	flag.IntVar(&c.pid, "pid", 0, "server process id (for its RSS)")
 	flag.IntVar(&c.threads, "threads", 2, "ONNX Runtime intra-op threads (the server's --threads)")
 	flag.IntVar(&c.n, "n", 200, "timed sequential requests per latency figure")
-	flag.IntVar(&c.warm, "warm", 20, "warm-up requests per latency figure")
+	flag.IntVar(&c.warm, "warm", 3, "untimed requests before each latency block")
+	flag.IntVar(&c.block, "block", 20, "sequential requests of one kind per latency block")
 	flag.IntVar(&c.images, "images", 64, "images of the throughput run")
 	flag.IntVar(&c.inflight, "inflight", 4, "concurrent requests of the throughput and memory runs")
 	flag.IntVar(&c.rounds, "rounds", 3, "timed throughput rounds (best is reported)")
@@ -99,9 +100,9 @@ func run(cfg *config) error {
 	if err != nil {
 		return err
 	}
-	logf("latency: %d warm-up + %d sequential requests per figure", cfg.warm, cfg.n)
-	res.Latency, err = measureLatency(h, roots[0], raw, jpegTiles(1, 7)[0], cfg.n, cfg.warm)
-	raw.close()
+	logf("latency: %d sequential requests per figure in blocks of %d", cfg.n, cfg.block)
+	res.Latency, err = measureLatency(h, roots[0], raw, jpegTiles(1, 7)[0], cfg.n, cfg.warm, cfg.block)
+	defer raw.close()
 	if err != nil {
 		return fmt.Errorf("latency: %w", err)
 	}
@@ -112,6 +113,9 @@ func run(cfg *config) error {
 	logf("throughput: %d images, Quarry then transformers.js", cfg.images)
 	if res.Throughput, err = measureThroughput(h, cfg, roots[0], model, files, cfg.rounds); err != nil {
 		return fmt.Errorf("throughput: %w", err)
+	}
+	if res.Throughput.Raw, err = rawThroughput(raw, files, cfg.rounds); err != nil {
+		return fmt.Errorf("raw throughput: %w", err)
 	}
 	report(os.Stdout, cfg, res)
 	b, _ := json.MarshalIndent(res, "", "  ")

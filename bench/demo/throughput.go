@@ -19,6 +19,55 @@ type throughputResult struct {
 	QuarryRounds  []float64
 	TJS           tjsResult
 	LabelMismatch int // images whose top label differs between the two
+	Raw           rawCeiling
+}
+
+// rawCeiling is what ONNX Runtime alone does with the same images, already
+// preprocessed, in this process: the ceiling of any wrapper around it.
+type rawCeiling struct {
+	Sequential float64 // images/s, one image per Session.Run
+	Batched    float64 // images/s, batches of BatchSize
+	BatchSize  int
+}
+
+// rawThroughput runs the preprocessed images through raw's session one at
+// a time and in batches of 16, best of `rounds` each.
+func rawThroughput(raw *rawSession, files []string, rounds int) (rawCeiling, error) {
+	const batch = 16
+	var tensors [][]float32
+	var shape []int64
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return rawCeiling{}, err
+		}
+		x, s, err := raw.tensor(data)
+		if err != nil {
+			return rawCeiling{}, err
+		}
+		tensors, shape = append(tensors, x), s
+	}
+	best := func(size int) (float64, error) {
+		top := 0.0
+		for range rounds + 1 { // the first round warms up
+			start := time.Now()
+			for i := 0; i < len(tensors); i += size {
+				part := tensors[i:min(i+size, len(tensors))]
+				in := slices.Concat(part...)
+				if _, _, err := raw.sess.Run(in, []int64{int64(len(part)), shape[1], shape[2], shape[3]}); err != nil {
+					return 0, err
+				}
+			}
+			top = max(top, float64(len(tensors))/time.Since(start).Seconds())
+		}
+		return top, nil
+	}
+	seq, err := best(1)
+	if err != nil {
+		return rawCeiling{}, err
+	}
+	batched, err := best(batch)
+	return rawCeiling{Sequential: seq, Batched: batched, BatchSize: batch}, err
 }
 
 // tjsResult is what tjs.mjs prints.
