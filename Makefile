@@ -46,6 +46,7 @@ depcheck:
 
 unit:
 	$(GO) test -timeout $(UNIT_TIMEOUT) $$($(GO) list ./... | grep -v '^quarry/e2e$$')
+	$(GO) test -tags awsenv ./infra/internal/awsconf
 
 # e2e tests start bin/quarry; -count=1 because the binary is outside go test's cache key.
 e2e: build
@@ -73,11 +74,17 @@ bench-demo: build
 clean:
 	rm -rf bin bench/results
 
-## build-lambda: the Lambda artifacts of template.yaml: bin/lambda/{api,jobevents}/bootstrap (linux/arm64, no cgo)
-.PHONY: build-lambda cfnlint
+## build-lambda: the Lambda artifacts of template.yaml: bin/lambda/{api,jobevents}/bootstrap (linux/arm64, no cgo;
+## awsenv: AWS region and credentials from the environment only, as Lambda provides them)
+.PHONY: build-lambda cfnlint lambda-image
 build-lambda:
-	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -trimpath -ldflags='-s -w' -tags lambda.norpc,noecs -o bin/lambda/api/bootstrap ./functions/api
-	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -trimpath -ldflags='-s -w' -tags lambda.norpc -o bin/lambda/jobevents/bootstrap ./functions/jobevents
+	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -trimpath -ldflags='-s -w' -tags lambda.norpc,noecs,awsenv -o bin/lambda/api/bootstrap ./functions/api
+	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -trimpath -ldflags='-s -w' -tags lambda.norpc,awsenv -o bin/lambda/jobevents/bootstrap ./functions/jobevents
+	@ls -l bin/lambda/api/bootstrap bin/lambda/jobevents/bootstrap | awk '{print "build-lambda: " $$9 ": " $$5 " bytes"}'
+
+## lambda-image: the demo function's container image (the API with cgo + ONNX Runtime), FROM scratch with podman
+lambda-image:
+	bash scripts/lambda-image.sh
 
 ## cfnlint: validate template.yaml (cfn-lint; missing is an error under CI=true)
 cfnlint:

@@ -38,39 +38,7 @@ done
 
 log() { printf 'podman-image: %s\n' "$*" >&2; }
 
-ensure_podman() {
-	if ! command -v podman >/dev/null 2>&1 || ! command -v runc >/dev/null 2>&1; then
-		log "installing podman and runc (apt)"
-		local sudo=()
-		[ "$(id -u)" -eq 0 ] || sudo=(sudo)
-		export DEBIAN_FRONTEND=noninteractive
-		"${sudo[@]}" apt-get update -qq
-		"${sudo[@]}" apt-get install -y -qq --no-install-recommends podman runc >&2
-	fi
-	local conf=/etc/containers/containers.conf
-	if ! grep -qs '^[[:space:]]*default_ulimits' "$conf"; then
-		log "writing default_ulimits = [] to $conf"
-		local sudo=()
-		[ "$(id -u)" -eq 0 ] || sudo=(sudo)
-		"${sudo[@]}" mkdir -p /etc/containers
-		if grep -qs '^\[containers\]' "$conf"; then
-			"${sudo[@]}" sed -i 's/^\[containers\]/[containers]\ndefault_ulimits = []/' "$conf"
-		else
-			printf '[containers]\ndefault_ulimits = []\n' | "${sudo[@]}" tee -a "$conf" >/dev/null
-		fi
-	fi
-}
-
-# copy_libs FILE ROOT: copy the shared libraries FILE needs (ldd) into ROOT
-# at the same paths, following symlinks.
-copy_libs() {
-	local file=$1 root=$2 lib
-	for lib in $(ldd "$file" 2>/dev/null | grep -o '/[^ ]*' || true); do
-		[ -e "$lib" ] || continue
-		mkdir -p "$root$(dirname "$lib")"
-		cp -L "$lib" "$root$lib"
-	done
-}
+source scripts/podman-lib.sh
 
 [ -x "$binary" ] || { log "no trainer binary at $binary (run make build)"; exit 1; }
 ensure_podman

@@ -3,9 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -17,6 +15,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"quarry/functions/internal/lambdatest"
 	"quarry/infra"
 	"quarry/internal/awstest"
 )
@@ -26,16 +25,18 @@ var moto *awstest.Server
 func TestMain(m *testing.M) { os.Exit(awstest.Main(m, &moto)) }
 
 // buildFlags build the function as make build-lambda does.
-var buildFlags = []string{"build", "-trimpath", "-ldflags=-s -w", "-tags=lambda.norpc,noecs"}
+var buildFlags = []string{"build", "-trimpath", "-ldflags=-s -w", "-tags=lambda.norpc,noecs,awsenv"}
 
-// maxBinary is the size goal of the deployed (arm64) binary.
-const maxBinary = 25 << 20
+// maxBinary is the size goal of the deployed (arm64) binary: 25 MB.
+const maxBinary = 25_000_000
 
 // TestColdStart runs the function binary with the Lambda runtime API
 // emulated (AWS_LAMBDA_RUNTIME_API served by this test), on moto, and
 // times exec to the first answered event (a model listing): its init
 // (one DynamoDB read of the signing secret) plus one request. It also
-// checks the size of the arm64 build that is deployed.
+// checks the size of the arm64 build that is deployed, and that behind a
+// streaming Function URL (QUARRY_RESPONSE_STREAM) the binary posts
+// Function URL answers as streams and API Gateway answers buffered.
 func TestColdStart(t *testing.T) {
 	srv := awstest.Need(t, moto)
 	if testing.Short() {
@@ -50,7 +51,7 @@ func TestColdStart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("API function binary (linux/arm64, -s -w, trimpath, no cgo): %.1f MiB", float64(st.Size())/(1<<20))
+	t.Logf("API function binary (linux/arm64, -s -w, trimpath, no cgo): %d bytes (%.1f MiB)", st.Size(), float64(st.Size())/(1<<20))
 	if st.Size() > maxBinary {
 		t.Errorf("arm64 binary is %d bytes, above the %d-byte goal", st.Size(), maxBinary)
 	}
@@ -73,6 +74,7 @@ func TestColdStart(t *testing.T) {
 	if best > 2*time.Second {
 		t.Errorf("cold start %v is far above the 150 ms goal", best)
 	}
+	checkStreaming(t, bin, append(env, "QUARRY_RESPONSE_STREAM=true"))
 }
 
 func build(t *testing.T, out, arch string) {
@@ -84,64 +86,79 @@ func build(t *testing.T, out, arch string) {
 	}
 }
 
+// listEvent is a model listing through domain (a Function URL or an HTTP API).
+func listEvent(domain string) events.APIGatewayV2HTTPRequest {
+	return events.APIGatewayV2HTTPRequest{Version: "2.0", RawPath: "/api/models",
+		Headers: map[string]string{"host": domain, "x-forwarded-proto": "https"},
+		RequestContext: events.APIGatewayV2HTTPRequestContext{DomainName: domain,
+			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: "GET", Path: "/api/models", SourceIP: "203.0.113.9"}}}
+}
+
+// startFunction runs bin against a fresh Runtime API until the test ends.
+func startFunction(t *testing.T, bin string, env []string) *lambdatest.Runtime {
+	t.Helper()
+	rt := lambdatest.Start(t, time.Minute)
+	cmd := exec.Command(bin)
+	cmd.Env = append(append([]string{"PATH=" + os.Getenv("PATH")}, env...), "AWS_LAMBDA_RUNTIME_API="+rt.Addr)
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	return rt
+}
+
 // coldStart starts bin against a one-event runtime API and returns the
 // time from exec to the posted answer, which must be a 200.
 func coldStart(t *testing.T, bin string, env []string) time.Duration {
 	t.Helper()
-	answer := make(chan events.APIGatewayV2HTTPResponse, 1)
-	served := false
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /2018-06-01/runtime/invocation/next", func(w http.ResponseWriter, r *http.Request) {
-		if served {
-			<-r.Context().Done() // one event; the process is killed next
-			return
-		}
-		served = true
-		ev := events.APIGatewayV2HTTPRequest{Version: "2.0", RawPath: "/api/models",
-			Headers: map[string]string{"host": "abc.lambda-url.us-east-1.on.aws", "x-forwarded-proto": "https"},
-			RequestContext: events.APIGatewayV2HTTPRequestContext{DomainName: "abc.lambda-url.us-east-1.on.aws",
-				HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: "GET", Path: "/api/models", SourceIP: "203.0.113.9"}}}
-		w.Header().Set("Lambda-Runtime-Aws-Request-Id", "req-1")
-		w.Header().Set("Lambda-Runtime-Deadline-Ms", fmt.Sprint(time.Now().Add(time.Minute).UnixMilli()))
-		w.Header().Set("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-1:123456789012:function:api")
-		json.NewEncoder(w).Encode(ev)
-	})
-	mux.HandleFunc("POST /2018-06-01/runtime/invocation/req-1/response", func(w http.ResponseWriter, r *http.Request) {
-		var resp events.APIGatewayV2HTTPResponse
-		b, _ := io.ReadAll(r.Body)
-		json.Unmarshal(b, &resp)
-		answer <- resp
-		w.WriteHeader(http.StatusAccepted)
-	})
-	mux.HandleFunc("POST /2018-06-01/runtime/init/error", func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		t.Errorf("init error: %s", b)
-		w.WriteHeader(http.StatusAccepted)
-	})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	start := time.Now()
+	rt := startFunction(t, bin, env)
+	inv, err := rt.Invoke(ctx, listEvent("abc.lambda-url.us-east-1.on.aws"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := &http.Server{Handler: mux}
-	go hs.Serve(ln)
-	defer hs.Close()
-	cmd := exec.Command(bin)
-	cmd.Env = append(append([]string{"PATH=" + os.Getenv("PATH")}, env...), "AWS_LAMBDA_RUNTIME_API="+ln.Addr().String())
-	cmd.Stderr = os.Stderr
-	start := time.Now()
-	if err := cmd.Start(); err != nil {
+	b, err := io.ReadAll(inv.Body)
+	inv.Body.Close()
+	d := time.Since(start)
+	var resp events.APIGatewayV2HTTPResponse
+	if err != nil || json.Unmarshal(b, &resp) != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("first event answered %s (%v)", b, err)
+	}
+	return d
+}
+
+// checkStreaming sends a Function URL event and an HTTP API event to bin
+// started with env (QUARRY_RESPONSE_STREAM=true): the first answer must be
+// posted as a stream (prelude, then the JSON listing), the second buffered.
+func checkStreaming(t *testing.T, bin string, env []string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	rt := startFunction(t, bin, env)
+	inv, err := rt.Invoke(ctx, listEvent("abc.lambda-url.us-east-1.on.aws"))
+	if err != nil {
 		t.Fatal(err)
 	}
-	defer func() { cmd.Process.Kill(); cmd.Wait() }()
-	select {
-	case resp := <-answer:
-		d := time.Since(start)
-		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("first event answered %d: %s", resp.StatusCode, resp.Body)
-		}
-		return d
-	case <-time.After(30 * time.Second):
-		t.Fatal("no answer within 30s")
+	p, body, err := lambdatest.ReadPrelude(inv.Body)
+	if inv.ContentType != lambdatest.StreamingContentType || err != nil {
+		t.Fatalf("Function URL event posted as %q: %v", inv.ContentType, err)
 	}
-	return 0
+	b, err := io.ReadAll(body)
+	inv.Body.Close()
+	if p.StatusCode != http.StatusOK || !strings.HasPrefix(p.Headers["Content-Type"], "application/json") || err != nil || !json.Valid(b) {
+		t.Fatalf("streamed answer %+v %s (%v)", p, b, err)
+	}
+	inv, err = rt.Invoke(ctx, listEvent("abc.execute-api.us-east-1.amazonaws.com"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err = io.ReadAll(inv.Body)
+	inv.Body.Close()
+	var resp events.APIGatewayV2HTTPResponse
+	if err != nil || json.Unmarshal(b, &resp) != nil || resp.StatusCode != http.StatusOK || inv.ContentType == lambdatest.StreamingContentType {
+		t.Fatalf("HTTP API event answered %q %s (%v)", inv.ContentType, b, err)
+	}
 }

@@ -1,9 +1,11 @@
 // Command api is Quarry's API Lambda function: the hub API, the web pages
 // and the training API (and, built with cgo, the demo) behind an API
-// Gateway REST API or a Lambda Function URL, on the S3 bucket and the
+// Gateway REST API or a Lambda Function URL (streaming its answers when
+// the URL's InvokeMode is RESPONSE_STREAM), on the S3 bucket and the
 // DynamoDB table of template.yaml. Built without cgo (make build-lambda)
 // it is the small provided.al2023 arm64 function; the demo runs in a
-// container-image build of the same code with ONNX Runtime.
+// container-image build of the same code with ONNX Runtime (make
+// lambda-image).
 // Configuration: see lambdaapp.ConfigFromEnv.
 package main
 

@@ -136,3 +136,53 @@ func templateTable(t *testing.T) tableSpec {
 	slices.Sort(s.Indexes)
 	return s
 }
+
+// TestTemplateStreaming checks that every Function URL of template.yaml
+// and its function agree on the invoke mode: a RESPONSE_STREAM URL needs
+// QUARRY_RESPONSE_STREAM=true (the app then answers its events with
+// streams), a BUFFERED one must not have it; and that the functions
+// serving SSE routes (the API: job logs; the demo: the Gradio queue)
+// stream.
+func TestTemplateStreaming(t *testing.T) {
+	b, err := os.ReadFile("../../template.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	type function struct {
+		Type       string `yaml:"Type"`
+		Properties struct {
+			Environment struct {
+				Variables map[string]yaml.Node `yaml:"Variables"`
+			} `yaml:"Environment"`
+			FunctionUrlConfig *struct {
+				InvokeMode string `yaml:"InvokeMode"`
+			} `yaml:"FunctionUrlConfig"`
+		} `yaml:"Properties"`
+	}
+	var doc struct {
+		Resources map[string]function `yaml:"Resources"`
+	}
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		t.Fatalf("template.yaml: %v", err)
+	}
+	modes := map[string]string{}
+	for name, fn := range doc.Resources {
+		if fn.Type != "AWS::Serverless::Function" || fn.Properties.FunctionUrlConfig == nil {
+			continue
+		}
+		mode := fn.Properties.FunctionUrlConfig.InvokeMode
+		if mode == "" {
+			mode = "BUFFERED"
+		}
+		modes[name] = mode
+		v := fn.Properties.Environment.Variables["QUARRY_RESPONSE_STREAM"]
+		if streams := v.Value == "true"; streams != (mode == "RESPONSE_STREAM") {
+			t.Errorf("%s: InvokeMode %s but QUARRY_RESPONSE_STREAM=%q", name, mode, v.Value)
+		}
+	}
+	for _, name := range []string{"ApiFunction", "DemoFunction"} {
+		if modes[name] != "RESPONSE_STREAM" {
+			t.Errorf("%s: Function URL InvokeMode %q, want RESPONSE_STREAM (it serves SSE)", name, modes[name])
+		}
+	}
+}

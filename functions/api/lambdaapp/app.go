@@ -4,8 +4,12 @@
 // feeds it API Gateway REST (payload v1) and HTTP API or Function URL
 // (payload v2) proxy events through github.com/awslabs/aws-lambda-go-api-proxy.
 //
-// Lambda buffers responses and refuses those over 6 MB, so large bytes
-// never pass through it: LFS content is answered with 302 redirects to
+// Behind a Function URL with InvokeMode RESPONSE_STREAM (Config.Stream)
+// answers stream: SSE events (job logs, the demo's Gradio queue) reach the
+// client as they are written, and the 6 MB limit does not apply.
+//
+// Buffered answers (API Gateway, or a BUFFERED Function URL) are refused
+// by Lambda over 6 MB, so large bytes never pass through it: LFS content is answered with 302 redirects to
 // presigned S3 URLs (by the hub itself), LFS uploads go to presigned part
 // URLs, and any other GET answer larger than Config.MaxResponseBytes (a
 // regular file of up to 10 MiB) is parked in the bucket under
@@ -14,11 +18,14 @@ package lambdaapp
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"os"
+	"strconv"
+	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
 	fiberadapter "github.com/awslabs/aws-lambda-go-api-proxy/fiber"
@@ -37,6 +44,8 @@ type App struct {
 	http    *hubhttp.Server
 	adapter *fiberadapter.FiberLambda
 	cap     *responseCap
+	lfs     *lfsRule  // nil when the hub's own threshold applies
+	stream  *streamer // nil unless Config.Stream
 	jobs    *hub.Jobs // nil without a runner
 	log     *slog.Logger
 }
@@ -62,6 +71,12 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	web.Register(a.http.App(), svc, web.Config{PublicURL: cfg.PublicURL, Logger: log})
 	a.adapter = fiberadapter.New(a.http.App())
 	a.cap = &responseCap{max: cfg.MaxResponseBytes, blobs: blobs, log: log}
+	if cfg.LFSThreshold > 0 {
+		a.lfs = &lfsRule{threshold: cfg.LFSThreshold}
+	}
+	if cfg.Stream {
+		a.stream = &streamer{app: a.http.App(), max: MaxStreamBytes, margin: streamMargin, lfs: a.lfs}
+	}
 	return a, nil
 }
 
@@ -104,7 +119,9 @@ type probe struct {
 var ErrUnknownEvent = errors.New("lambdaapp: not an API Gateway or Function URL proxy event")
 
 // Handle answers one proxy event: payload v2 (HTTP API, Function URL) with
-// an events.APIGatewayV2HTTPResponse, payload v1 (REST API) with an
+// an events.APIGatewayV2HTTPResponse, or with an
+// *events.LambdaFunctionURLStreamingResponse for a Function URL event when
+// Config.Stream is set; payload v1 (REST API) with an
 // events.APIGatewayProxyResponse.
 func (a *App) Handle(ctx context.Context, raw json.RawMessage) (any, error) {
 	var p probe
@@ -116,6 +133,13 @@ func (a *App) Handle(ctx context.Context, raw json.RawMessage) (any, error) {
 		var req events.APIGatewayV2HTTPRequest
 		if err := json.Unmarshal(raw, &req); err != nil {
 			return nil, fmt.Errorf("lambdaapp: v2 event: %w", err)
+		}
+		if a.stream != nil && isFunctionURL(req) {
+			resp, err := a.stream.serve(ctx, req)
+			if err != nil {
+				return nil, err
+			}
+			return resp, nil
 		}
 		return a.HandleV2(ctx, req)
 	case p.HTTPMethod != "":
@@ -134,8 +158,13 @@ func (a *App) HandleV2(ctx context.Context, req events.APIGatewayV2HTTPRequest) 
 	if err != nil {
 		return resp, err
 	}
-	r := a.cap.apply(ctx, req.RequestContext.HTTP.Method, response{Status: resp.StatusCode,
-		Headers: resp.Headers, Body: resp.Body, Base64: resp.IsBase64Encoded})
+	path := req.RawPath
+	if path == "" {
+		path = req.RequestContext.HTTP.Path
+	}
+	r := response{Status: resp.StatusCode, Headers: resp.Headers, Body: resp.Body, Base64: resp.IsBase64Encoded}
+	a.lfsAnswer(req.RequestContext.HTTP.Method, path, req.Body, req.IsBase64Encoded, &r)
+	r = a.cap.apply(ctx, req.RequestContext.HTTP.Method, r)
 	resp.StatusCode, resp.Headers, resp.Body, resp.IsBase64Encoded = r.Status, r.Headers, r.Body, r.Base64
 	return resp, nil
 }
@@ -146,9 +175,41 @@ func (a *App) HandleV1(ctx context.Context, req events.APIGatewayProxyRequest) (
 	if err != nil {
 		return resp, err
 	}
-	r := a.cap.apply(ctx, req.HTTPMethod, response{Status: resp.StatusCode, Headers: resp.Headers,
-		Multi: resp.MultiValueHeaders, Body: resp.Body, Base64: resp.IsBase64Encoded})
+	r := response{Status: resp.StatusCode, Headers: resp.Headers, Multi: resp.MultiValueHeaders,
+		Body: resp.Body, Base64: resp.IsBase64Encoded}
+	a.lfsAnswer(req.HTTPMethod, req.Path, req.Body, req.IsBase64Encoded, &r)
+	r = a.cap.apply(ctx, req.HTTPMethod, r)
 	resp.StatusCode, resp.Headers, resp.MultiValueHeaders = r.Status, r.Headers, r.Multi
 	resp.Body, resp.IsBase64Encoded = r.Body, r.Base64
 	return resp, nil
+}
+
+// lfsAnswer applies the function's LFS threshold (Config.LFSThreshold) to
+// a buffered preupload answer.
+func (a *App) lfsAnswer(method, path, reqBody string, reqBase64 bool, r *response) {
+	if !a.lfs.applies(method, path, r.Status) {
+		return
+	}
+	req, err1 := decodeBody(reqBody, reqBase64)
+	resp, err2 := decodeBody(r.Body, r.Base64)
+	if err1 != nil || err2 != nil {
+		return
+	}
+	if b, ok := a.lfs.rewrite(req, resp); ok {
+		r.Body, r.Base64 = string(b), false
+		setContentLength(r.Headers, len(b))
+		for k := range r.Multi {
+			if strings.EqualFold(k, "Content-Length") {
+				r.Multi[k] = []string{strconv.Itoa(len(b))}
+			}
+		}
+	}
+}
+
+// decodeBody returns an event's body as bytes.
+func decodeBody(body string, isBase64 bool) ([]byte, error) {
+	if isBase64 {
+		return base64.StdEncoding.DecodeString(body)
+	}
+	return []byte(body), nil
 }

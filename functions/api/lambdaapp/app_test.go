@@ -36,7 +36,10 @@ type fixture struct {
 	token string
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t *testing.T) *fixture { return openFixture(t, nil) }
+
+// openFixture is newFixture with more environment (QUARRY_RESPONSE_STREAM).
+func openFixture(t *testing.T, extra map[string]string) *fixture {
 	t.Helper()
 	srv := awstest.Need(t, moto)
 	ctx := context.Background()
@@ -44,6 +47,9 @@ func newFixture(t *testing.T) *fixture {
 	env := map[string]string{"QUARRY_BACKEND": "aws", "QUARRY_S3_BUCKET": fmt.Sprintf("lambda-%d", n),
 		"QUARRY_DYNAMODB_TABLE": fmt.Sprintf("lambda-%d", n), "AWS_ENDPOINT_URL": srv.URL, "AWS_REGION": awstest.Region,
 		"AWS_ACCESS_KEY_ID": awstest.AccessKeyID, "AWS_SECRET_ACCESS_KEY": awstest.SecretAccessKey}
+	for k, v := range extra {
+		env[k] = v
+	}
 	for k, v := range env {
 		t.Setenv(k, v) // the SDK's credential chain reads the process environment
 	}
@@ -73,38 +79,82 @@ func newFixture(t *testing.T) *fixture {
 	return f
 }
 
-// v2 sends an HTTP API / Function URL event.
+// functionURLDomain and httpAPIDomain are the domains of a Function URL
+// event and of an API Gateway HTTP API event.
+const (
+	functionURLDomain = "abc.lambda-url.us-east-1.on.aws"
+	httpAPIDomain     = "abc.execute-api.us-east-1.amazonaws.com"
+)
+
+// v2 sends a Function URL event with alice's token.
 func (f *fixture) v2(t *testing.T, method, rawPath, body string) events.APIGatewayV2HTTPResponse {
 	t.Helper()
+	return f.send(t, v2Event(method, rawPath, body, functionURLDomain, map[string]string{"authorization": "Bearer " + f.token}))
+}
+
+// v2Event is a payload v2 event to domain; its body goes base64.
+func v2Event(method, rawPath, body, domain string, headers map[string]string) events.APIGatewayV2HTTPRequest {
 	path, query, _ := strings.Cut(rawPath, "?")
-	ev := events.APIGatewayV2HTTPRequest{Version: "2.0", RawPath: path, RawQueryString: query,
-		Headers: map[string]string{"authorization": "Bearer " + f.token, "host": "abc.lambda-url.us-east-1.on.aws",
-			"x-forwarded-proto": "https", "content-type": "application/json"},
+	h := map[string]string{"host": domain, "x-forwarded-proto": "https", "content-type": "application/json"}
+	for k, v := range headers {
+		h[k] = v
+	}
+	return events.APIGatewayV2HTTPRequest{Version: "2.0", RawPath: path, RawQueryString: query, Headers: h,
 		Body: base64.StdEncoding.EncodeToString([]byte(body)), IsBase64Encoded: true,
-		RequestContext: events.APIGatewayV2HTTPRequestContext{DomainName: "abc.lambda-url.us-east-1.on.aws",
+		RequestContext: events.APIGatewayV2HTTPRequestContext{DomainName: domain,
 			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: method, Path: path, SourceIP: "203.0.113.9"}}}
+}
+
+// send hands ev to the app as Lambda would (JSON) and returns its answer;
+// a streamed answer is read as the runtime posts it.
+func (f *fixture) send(t *testing.T, ev events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {
+	t.Helper()
 	raw, _ := json.Marshal(ev)
 	out, err := f.app.Handle(context.Background(), raw)
 	if err != nil {
-		t.Fatalf("%s %s: %v", method, rawPath, err)
+		t.Fatalf("%s %s: %v", ev.RequestContext.HTTP.Method, ev.RawPath, err)
 	}
-	resp := out.(events.APIGatewayV2HTTPResponse)
-	checkSize(t, len(resp.Body))
-	return resp
+	switch resp := out.(type) {
+	case events.APIGatewayV2HTTPResponse:
+		checkSize(t, len(resp.Body))
+		return resp
+	case *events.LambdaFunctionURLStreamingResponse:
+		return drain(t, resp)
+	}
+	t.Fatalf("%s %s: answer of type %T", ev.RequestContext.HTTP.Method, ev.RawPath, out)
+	return events.APIGatewayV2HTTPResponse{}
 }
 
 // v1 sends a REST API event.
 func (f *fixture) v1(t *testing.T, method, path string) events.APIGatewayProxyResponse {
 	t.Helper()
-	ev := events.APIGatewayProxyRequest{HTTPMethod: method, Path: path, Resource: "/{proxy+}",
-		MultiValueHeaders: map[string][]string{"Authorization": {"Bearer " + f.token}, "Host": {"x.execute-api.us-east-1.amazonaws.com"},
-			"X-Forwarded-Proto": {"https"}},
+	return f.sendV1(t, events.APIGatewayProxyRequest{HTTPMethod: method, Path: path})
+}
+
+// v1Post sends a REST API POST event with a JSON body.
+func (f *fixture) v1Post(t *testing.T, path, body string) events.APIGatewayProxyResponse {
+	t.Helper()
+	return f.sendV1(t, events.APIGatewayProxyRequest{HTTPMethod: "POST", Path: path, Body: body,
+		Headers: map[string]string{"Content-Type": "application/json"}})
+}
+
+// sendV1 completes ev as API Gateway would (alice's token, host, source IP)
+// and sends it.
+func (f *fixture) sendV1(t *testing.T, ev events.APIGatewayProxyRequest) events.APIGatewayProxyResponse {
+	t.Helper()
+	mv := map[string][]string{"Authorization": {"Bearer " + f.token}, "Host": {"x.execute-api.us-east-1.amazonaws.com"},
+		"X-Forwarded-Proto": {"https"}}
+	for k, v := range ev.Headers {
+		mv[k] = []string{v}
+	}
+	ev = events.APIGatewayProxyRequest{HTTPMethod: ev.HTTPMethod, Path: ev.Path, Resource: "/{proxy+}", Body: ev.Body,
+		MultiValueHeaders: mv,
 		RequestContext: events.APIGatewayProxyRequestContext{DomainName: "x.execute-api.us-east-1.amazonaws.com",
 			Identity: events.APIGatewayRequestIdentity{SourceIP: "203.0.113.9"}}}
 	raw, _ := json.Marshal(ev)
 	out, err := f.app.Handle(context.Background(), raw)
 	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
+		t.Fatalf("%s %s: %v", ev.HTTPMethod, ev.Path, err)
 	}
 	resp := out.(events.APIGatewayProxyResponse)
 	checkSize(t, len(resp.Body))
@@ -143,8 +193,22 @@ func header(summary string) map[string]any {
 	return map[string]any{"key": "header", "value": map[string]any{"summary": summary}}
 }
 
-func TestModelInfoV1AndV2(t *testing.T) {
-	f := newFixture(t)
+// fixtureModes are the Function URL's invoke modes the app runs behind.
+var fixtureModes = []struct {
+	name string
+	env  map[string]string
+}{{"buffered", nil}, {"streamed", map[string]string{"QUARRY_RESPONSE_STREAM": "true"}}}
+
+// forEachMode runs fn on a fixture of each invoke mode.
+func forEachMode(t *testing.T, fn func(*testing.T, *fixture)) {
+	for _, m := range fixtureModes {
+		t.Run(m.name, func(t *testing.T) { fn(t, openFixture(t, m.env)) })
+	}
+}
+
+func TestModelInfoV1AndV2(t *testing.T) { forEachMode(t, testModelInfoV1AndV2) }
+
+func testModelInfoV1AndV2(t *testing.T, f *fixture) {
 	oid := f.commit(t, header("add readme"), map[string]any{"key": "file", "value": map[string]any{"path": "README.md",
 		"content": base64.StdEncoding.EncodeToString([]byte("---\nlicense: mit\n---\n# m\n")), "encoding": "base64"}})
 	for name, got := range map[string]struct {
@@ -189,8 +253,9 @@ func TestModelInfoV1AndV2(t *testing.T) {
 	}
 }
 
-func TestLFSResolveRedirects(t *testing.T) {
-	f := newFixture(t)
+func TestLFSResolveRedirects(t *testing.T) { forEachMode(t, testLFSResolveRedirects) }
+
+func testLFSResolveRedirects(t *testing.T, f *fixture) {
 	ctx := context.Background()
 	content := make([]byte, 7<<20) // would not fit a Lambda response
 	rand.Read(content)

@@ -3,6 +3,8 @@ package lambdaapp
 import (
 	"fmt"
 	"strconv"
+
+	"quarry/hub"
 )
 
 // DefaultMaxResponseBytes bounds the body a Lambda response may carry, as
@@ -20,6 +22,17 @@ type Config struct {
 	// MaxResponseBytes (QUARRY_MAX_RESPONSE_BYTES) bounds response bodies;
 	// a larger GET answer is parked in the bucket and redirected to.
 	MaxResponseBytes int
+	// Stream (QUARRY_RESPONSE_STREAM=true) says that the function's URL has
+	// InvokeMode RESPONSE_STREAM (template.yaml): Function URL events are
+	// then answered with streaming responses, which carry SSE events as
+	// they are written and are not bound by the 6 MB limit. API Gateway
+	// events are answered buffered either way.
+	Stream bool
+	// LFSThreshold (QUARRY_LFS_THRESHOLD, bytes; default
+	// DefaultLFSThreshold) is the size from which preupload answers send
+	// files to LFS, so that commits stay under Lambda's 6 MB request limit;
+	// the hub's own threshold (10 MiB) turns the rule off.
+	LFSThreshold int64
 	// ORTLib is the ONNX Runtime library of the demo (QUARRY_ORT_LIB;
 	// default /opt/lib/libonnxruntime.so.1, a layer's place); only builds
 	// with cgo have the demo.
@@ -40,6 +53,21 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			return Config{}, fmt.Errorf("QUARRY_MAX_RESPONSE_BYTES=%q: a byte count from 1024 to 6 MiB", v)
 		}
 		c.MaxResponseBytes = n
+	}
+	c.LFSThreshold = DefaultLFSThreshold
+	if v := getenv("QUARRY_LFS_THRESHOLD"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1 || n > hub.LFSSizeThreshold {
+			return Config{}, fmt.Errorf("QUARRY_LFS_THRESHOLD=%q: a byte count from 1 to %d", v, hub.LFSSizeThreshold)
+		}
+		c.LFSThreshold = n
+	}
+	if v := getenv("QUARRY_RESPONSE_STREAM"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return Config{}, fmt.Errorf("QUARRY_RESPONSE_STREAM=%q: true or false", v)
+		}
+		c.Stream = b
 	}
 	if c.ORTLib == "" {
 		c.ORTLib = "/opt/lib/libonnxruntime.so.1"

@@ -35,6 +35,7 @@ func registerDemo(app *fiber.App, svc *hub.Service, cfg Config, log *slog.Logger
 	switch {
 	case err == nil:
 		dc.Classifier = classify.New(rt, classify.Options{})
+		log.Info("demo: ONNX Runtime loaded", "version", rt.Version(), "lib", cfg.ORTLib)
 	case errors.Is(err, onnxrt.ErrLibraryNotFound):
 		dc.Unavailable = "The demo is not set up: the ONNX Runtime library is missing at " + cfg.ORTLib + "."
 	default:
