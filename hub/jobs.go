@@ -32,6 +32,11 @@ type JobsConfig struct {
 	TokenTTL time.Duration
 	// Logger receives errors of the background work; nil: slog.Default().
 	Logger *slog.Logger
+	// LaunchInline makes Submit launch a job on a remote runner (one that
+	// is not a JobWaiter, such as AWS Batch) before it returns, instead of
+	// from a goroutine afterwards. Serverless hosts need it: Lambda may
+	// freeze the instance as soon as the answer is sent.
+	LaunchInline bool
 }
 
 // DefaultJobTokenTTL is the default lifetime of a job token.
@@ -122,8 +127,24 @@ func (js *Jobs) Submit(ctx context.Context, c *Caller, in JobInput) (*Job, error
 	if err := js.store.CreateJob(ctx, job); err != nil {
 		return nil, fmt.Errorf("submit job: %w", err)
 	}
+	if _, waits := js.runner.(JobWaiter); js.cfg.LaunchInline && !waits {
+		return js.launchInline(ctx, job)
+	}
 	js.dispatch(job.ID)
 	return job.Clone(), nil
+}
+
+// launchInline launches job now and returns its record after the launch
+// (starting, or failed with the runner's error).
+func (js *Jobs) launchInline(ctx context.Context, job *Job) (*Job, error) {
+	js.wg.Add(1)
+	js.launch(job.ID)
+	js.wg.Done()
+	after, err := js.load(ctx, job.ID)
+	if err != nil {
+		return nil, fmt.Errorf("submit job: %w", err)
+	}
+	return after, nil
 }
 
 func (in JobInput) validate() error {

@@ -92,7 +92,7 @@ func (a *App) registerTraining(ctx context.Context, meta hub.MetaStore, cfg Conf
 		return nil
 	}
 	name := runner.Name()
-	a.jobs = hub.NewJobs(a.svc, meta, runner, hub.JobsConfig{Endpoint: cfg.PublicURL, Logger: a.log})
+	a.jobs = hub.NewJobs(a.svc, meta, runner, hub.JobsConfig{Endpoint: cfg.PublicURL, Logger: a.log, LaunchInline: true})
 	tr := hub.NewTraining(a.svc, a.jobs, meta, hub.TrainingConfig{DefaultRunner: name, Logger: a.log,
 		CheckRunner: func(n string) error {
 			if n != name {
