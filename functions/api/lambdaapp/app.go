@@ -95,6 +95,10 @@ func (a *App) registerTraining(ctx context.Context, meta hub.MetaStore, cfg Conf
 	a.jobs = hub.NewJobs(a.svc, meta, runner, hub.JobsConfig{Endpoint: cfg.PublicURL, Logger: a.log, LaunchInline: true})
 	tr := hub.NewTraining(a.svc, a.jobs, meta, hub.TrainingConfig{DefaultRunner: name, Logger: a.log,
 		CheckRunner: func(n string) error {
+			if cfg.PublicURL == "" { // jobs would not know where to report
+				return hub.Errorf(hub.ErrUnsupported, "training is not set up on this deployment: set the PublicUrl "+
+					"parameter to the hub's public URL (which training jobs call back) and deploy again")
+			}
 			if n != name {
 				return hub.Errorf(hub.ErrInvalid, "the %s runner is not available on this server: it runs jobs on %s", n, name)
 			}

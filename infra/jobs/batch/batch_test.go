@@ -18,7 +18,7 @@ import (
 	"quarry/hub"
 	"quarry/infra/internal/awsconf"
 	"quarry/infra/jobs/batch"
-	"quarry/infra/jobs/internal/awsjobtest"
+	"quarry/internal/awsjobtest"
 	"quarry/internal/awstest"
 )
 

@@ -17,7 +17,7 @@ import (
 	"quarry/hub"
 	"quarry/infra/internal/awsconf"
 	"quarry/infra/jobs/ecs"
-	"quarry/infra/jobs/internal/awsjobtest"
+	"quarry/internal/awsjobtest"
 	"quarry/internal/awstest"
 )
 

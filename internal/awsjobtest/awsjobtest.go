@@ -1,7 +1,8 @@
-// Package awsjobtest helps the tests of the AWS job runners (batch, ecs)
-// against moto_server: signed calls to APIs the runners do not use (IAM),
-// and an HTTP client that records the request bodies the SDK sends, so
-// that tests check a request's exact shape even where moto drops fields.
+// Package awsjobtest helps the tests that run jobs on AWS (the batch and
+// ecs runners, the Lambda functions) against moto_server: signed calls to
+// APIs the runners do not use (IAM), a ready Batch job queue, and an HTTP
+// client that records the request bodies the SDK sends, so that tests
+// check a request's exact shape even where moto drops fields.
 package awsjobtest
 
 import (
