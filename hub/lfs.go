@@ -12,6 +12,10 @@ import (
 type LFSObject struct {
 	OID  string
 	Size int64
+	// Resume (a Quarry extension, uploads only) is the completion URL of
+	// an earlier multipart upload of this object to this repo, or its
+	// token: see LFSResumeWindow.
+	Resume string
 }
 
 // LFSBatchRequest is a git-lfs batch API request.
@@ -147,6 +151,11 @@ func (s *Service) uploadAction(repo *Repo, baseURL string, multipart bool, o LFS
 		return LFSAction{Href: baseURL + "/api/lfs/upload/" + tok, ExpiresIn: ttl}, err
 	}
 	cl.Op = tokMultipart
+	prev := s.resumedUpload(repo, o)
+	resumed := prev != "" && !strings.HasPrefix(prev, presignedUpload)
+	if resumed {
+		cl.Upload = prev
+	}
 	tok, err := s.signToken(cl)
 	if err != nil {
 		return LFSAction{}, err
@@ -154,6 +163,9 @@ func (s *Service) uploadAction(repo *Repo, baseURL string, multipart bool, o LFS
 	header := map[string]string{"chunk_size": strconv.Itoa(LFSChunkSize)}
 	for n := 1; n <= partCount(o.Size); n++ {
 		header[strconv.Itoa(n)] = baseURL + "/api/lfs/part/" + tok + "/" + strconv.Itoa(n)
+	}
+	if resumed {
+		header[LFSResumedHeader] = "true"
 	}
 	return LFSAction{Href: baseURL + "/api/lfs/complete/" + tok, Header: header, ExpiresIn: ttl}, nil
 }

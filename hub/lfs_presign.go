@@ -55,6 +55,8 @@ func presignedChunk(size int64) int64 {
 // MultipartPresigner and the client offered multipart (both HF clients
 // do; for small objects the upload is a single part). ok=false means "use
 // the server-side transfer" (git-lfs offers basic only; empty objects).
+// A valid o.Resume of a presigned upload signs new part URLs for the
+// same store upload instead of starting one (see LFSResumeWindow).
 //
 // Hook: Service.batchObject calls it before uploadAction.
 func (s *Service) presignedUploadAction(ctx context.Context, repo *Repo, baseURL string, multipart bool, o LFSObject) (a LFSAction, ok bool, err error) {
@@ -62,14 +64,18 @@ func (s *Service) presignedUploadAction(ctx context.Context, repo *Repo, baseURL
 	if !isMP || !multipart || o.Size <= 0 {
 		return LFSAction{}, false, nil
 	}
-	id := newUploadID()
-	key := uploadKey(id, "data")
-	uid, err := mp.CreateMultipart(ctx, key)
-	if errors.Is(err, ErrUnsupported) {
-		return LFSAction{}, false, nil
-	} else if err != nil {
-		return LFSAction{}, true, fmt.Errorf("LFS upload %s: %w", o.OID, err)
+	prev, resumed := strings.CutPrefix(s.resumedUpload(repo, o), presignedUpload)
+	id, uid, _ := strings.Cut(prev, ".")
+	if !resumed {
+		id = newUploadID()
+		uid, err = mp.CreateMultipart(ctx, uploadKey(id, "data"))
+		if errors.Is(err, ErrUnsupported) {
+			return LFSAction{}, false, nil
+		} else if err != nil {
+			return LFSAction{}, true, fmt.Errorf("LFS upload %s: %w", o.OID, err)
+		}
 	}
+	key := uploadKey(id, "data")
 	tok, err := s.signToken(lfsClaims{Op: tokMultipart, Repo: repo.Key, OID: o.OID, Size: o.Size,
 		Upload: presignedUpload + id + "." + uid, Exp: s.now().Add(LFSUploadTTL).Unix()})
 	if err != nil {
@@ -77,6 +83,9 @@ func (s *Service) presignedUploadAction(ctx context.Context, repo *Repo, baseURL
 	}
 	chunk := presignedChunk(o.Size)
 	header := map[string]string{"chunk_size": strconv.FormatInt(chunk, 10)}
+	if resumed {
+		header[LFSResumedHeader] = "true"
+	}
 	for n := 1; int64(n-1)*chunk < o.Size; n++ {
 		u, err := mp.PresignPart(ctx, key, uid, n, LFSUploadTTL)
 		if err != nil {

@@ -58,21 +58,29 @@ func (s *Service) mac(payload string) []byte {
 	return m.Sum(nil)
 }
 
+// errBadToken is the answer to a forged, mangled or expired LFS token.
+var errBadToken = Errorf(ErrForbidden, "invalid or expired LFS transfer URL")
+
 // verifyToken checks a token's MAC, operation and expiry.
 func (s *Service) verifyToken(token, op string) (*lfsClaims, error) {
-	bad := Errorf(ErrForbidden, "invalid or expired LFS transfer URL")
+	cl, err := s.parseToken(token, op)
+	if err != nil || s.now().Unix() > cl.Exp {
+		return nil, errBadToken
+	}
+	return cl, nil
+}
+
+// parseToken checks a token's MAC and operation, not its expiry.
+func (s *Service) parseToken(token, op string) (*lfsClaims, error) {
 	payload, sig, ok := strings.Cut(token, ".")
 	mac, err := b64.DecodeString(sig)
 	if !ok || err != nil || len(s.Secret) == 0 || !hmac.Equal(mac, s.mac(payload)) {
-		return nil, bad
+		return nil, errBadToken
 	}
 	data, err := b64.DecodeString(payload)
 	var cl lfsClaims
 	if err != nil || json.Unmarshal(data, &cl) != nil || cl.Op != op || !isSHA256(cl.OID) || cl.Size < 0 {
-		return nil, bad
-	}
-	if s.now().Unix() > cl.Exp {
-		return nil, bad
+		return nil, errBadToken
 	}
 	return &cl, nil
 }

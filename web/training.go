@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -102,7 +103,36 @@ func (s *site) showNewProject(c *fiber.Ctx, u *signedIn, status int, d newProjec
 		}
 	}
 	v := view{Title: "New training project", User: u.name(), CSRF: u.session.CSRF, Here: requestPath(c), Page: d}
+	c.Set("Content-Security-Policy", uploadCSP(uploadOrigin(ctx, s.svc.Blobs)))
 	return s.render(c, status, "training_new", v)
+}
+
+// uploadOrigin returns the origin that the upload script sends LFS parts
+// to when the object store takes presigned multipart uploads (S3), learnt
+// from a signed part URL (signing makes no request); "" otherwise.
+func uploadOrigin(ctx context.Context, blobs hub.BlobStore) string {
+	mp, ok := blobs.(hub.MultipartPresigner)
+	if !ok {
+		return ""
+	}
+	u, err := mp.PresignPart(ctx, "uploads/origin-probe/data", "origin-probe", 1, time.Minute)
+	if err != nil {
+		return ""
+	}
+	p, err := url.Parse(u)
+	if err != nil || (p.Scheme != "https" && p.Scheme != "http") || p.Host == "" {
+		return ""
+	}
+	return p.Scheme + "://" + p.Host
+}
+
+// uploadCSP is the pages' Content-Security-Policy with origin (if any)
+// added to connect-src, so that the upload script may PUT parts there.
+func uploadCSP(origin string) string {
+	if origin == "" {
+		return contentSecurityPolicy
+	}
+	return strings.Replace(contentSecurityPolicy, "connect-src 'self'", "connect-src 'self' "+origin, 1)
 }
 
 // defaultBase is the base model of hub.TrainingConfig's default.

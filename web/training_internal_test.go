@@ -1,11 +1,16 @@
 package web
 
 import (
+	"context"
+	"errors"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"quarry/hub"
+	"quarry/hub/hubtest"
 )
 
 func TestMarkBest(t *testing.T) {
@@ -74,5 +79,50 @@ func TestCandidateRowOf(t *testing.T) {
 	}
 	if got := candidateRowOf(hub.CandidateStatus{Candidate: hub.Candidate{Name: "c2"}}); got.JobID != "" || got.State != "waiting" {
 		t.Fatalf("no job: job id %q state %q, want empty and waiting", got.JobID, got.State)
+	}
+}
+
+// presignOnly is a blob store that takes presigned multipart uploads at
+// url (only PresignPart is called).
+type presignOnly struct {
+	hub.BlobStore
+	hub.MultipartPresigner
+	url string
+	err error
+}
+
+func (p presignOnly) PresignPart(ctx context.Context, key, uploadID string, part int, ttl time.Duration) (string, error) {
+	return p.url, p.err
+}
+
+// TestUploadCSP: the upload page may connect to the object store's origin
+// when the store takes presigned part uploads, and only then.
+func TestUploadCSP(t *testing.T) {
+	ctx := context.Background()
+	for _, c := range []struct {
+		name  string
+		blobs hub.BlobStore
+		want  string
+	}{
+		{"local store", hubtest.NewMemBlobStore(), ""},
+		{"S3", presignOnly{url: "https://bucket.s3.eu-west-1.amazonaws.com/uploads/x/data?partNumber=1&X-Amz-Signature=ab"}, "https://bucket.s3.eu-west-1.amazonaws.com"},
+		{"emulator", presignOnly{url: "http://127.0.0.1:5000/bucket/uploads/x/data?partNumber=1"}, "http://127.0.0.1:5000"},
+		{"signing fails", presignOnly{err: errors.New("no credentials")}, ""},
+		{"not a URL", presignOnly{url: "mem:up1/1"}, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got := uploadOrigin(ctx, c.blobs)
+			if got != c.want {
+				t.Fatalf("uploadOrigin = %q, want %q", got, c.want)
+			}
+			csp := uploadCSP(got)
+			wantCSP := strings.Replace(contentSecurityPolicy, "connect-src 'self'", strings.TrimSpace("connect-src 'self' "+c.want), 1)
+			if csp != wantCSP || !strings.Contains(csp, "connect-src 'self'") || !strings.Contains(csp, "script-src 'self';") {
+				t.Fatalf("CSP %q, want %q", csp, wantCSP)
+			}
+			if c.want != "" && !strings.Contains(csp, "connect-src 'self' "+c.want+";") {
+				t.Fatalf("CSP %q lacks %s in connect-src", csp, c.want)
+			}
+		})
 	}
 }

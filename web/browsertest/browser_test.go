@@ -104,9 +104,15 @@ func build(t *testing.T, pkg, name string) string {
 // run runs a command and returns its stdout; it fails the test on error.
 func run(t *testing.T, name string, args ...string) string {
 	t.Helper()
+	return runEnv(t, nil, name, args...)
+}
+
+// runEnv is run with env added to the child's environment.
+func runEnv(t *testing.T, env []string, name string, args ...string) string {
+	t.Helper()
 	var stdout, stderr bytes.Buffer
 	cmd := exec.Command(name, args...)
-	cmd.Env = childEnv()
+	cmd.Env = append(childEnv(), env...)
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, stderr.String())
@@ -147,10 +153,16 @@ func startServer(t *testing.T, bin, data string) string {
 // at the end of the test, and waits for /healthz.
 func serve(t *testing.T, bin string, args ...string) string {
 	t.Helper()
+	return serveEnv(t, bin, nil, args...)
+}
+
+// serveEnv is serve with env added to the server's environment.
+func serveEnv(t *testing.T, bin string, env []string, args ...string) string {
+	t.Helper()
 	addr := freeAddr(t)
 	var log bytes.Buffer
 	cmd := exec.Command(bin, append(args, "--addr", addr)...)
-	cmd.Env = childEnv()
+	cmd.Env = append(childEnv(), env...)
 	cmd.Stdout, cmd.Stderr = &log, &log
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", bin, err)

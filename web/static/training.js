@@ -1,7 +1,8 @@
 // Quarry training pages: folder upload through the Hugging Face Hub API
-// (create repo, preupload, LFS batch + PUT, NDJSON commit) and dataset
-// validation on /training/new; live progress on /training/ID. Same-origin
-// calls authenticate with the session cookie and the X-CSRF-Token header.
+// (create repo, preupload, LFS transfers by lfsupload.js, NDJSON commit)
+// and dataset validation on /training/new; live progress on /training/ID.
+// Same-origin calls authenticate with the session cookie and the
+// X-CSRF-Token header.
 "use strict";
 (function () {
   function csrf() {
@@ -35,11 +36,14 @@
     return btoa(s);
   }
 
-  function hex(buf) {
-    return Array.prototype.map.call(new Uint8Array(buf), function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
-  }
-
   function text(el, s) { if (el) el.textContent = s; }
+
+  // inputError is a problem of the form, which a retry does not solve.
+  function inputError(msg) {
+    var e = new Error(msg);
+    e.input = true;
+    return e;
+  }
 
   // collect returns [{path, file}] of the chosen folders ("LABEL/NAME").
   function collect() {
@@ -48,29 +52,42 @@
       var input = document.getElementById("folder-" + n);
       var labelField = document.getElementById("label-" + n);
       var files = Array.prototype.slice.call(input.files || []);
-      if (!files.length) throw new Error("Choose a folder for class " + n + ".");
+      if (!files.length) throw inputError("Choose a folder for class " + n + ".");
       files.forEach(function (f) {
         if (f.name.charAt(0) === ".") return;
         var label = labelField.value.trim() || (f.webkitRelativePath || "").split("/")[0];
-        if (!label) throw new Error("Type a name for class " + n + ".");
+        if (!label) throw inputError("Type a name for class " + n + ".");
         out.push({ path: label + "/" + f.name, file: f });
       });
     });
     return out;
   }
 
+  // uploadDataset creates the dataset repo (if new), sends the LFS files
+  // through lfsupload.js (multipart and resumable for large ones), the
+  // others inline, and commits them all to main.
   function uploadDataset(section) {
     var status = document.getElementById("upload-status");
     var bar = document.getElementById("upload-progress");
+    var note = document.getElementById("upload-resume");
     var name = document.getElementById("upload-name").value.trim();
     var ns = section.getAttribute("data-namespace");
     var repo = ns + "/" + name;
     var items;
-    if (!name) return Promise.reject(new Error("Type a name for the new dataset."));
+    if (!name) return Promise.reject(inputError("Type a name for the new dataset."));
     try { items = collect(); } catch (e) { return Promise.reject(e); }
     var total = items.reduce(function (a, it) { return a + it.file.size; }, 0) || 1;
-    var done = 0;
-    var step = function (n) { done += n; bar.value = Math.min(100, Math.round(100 * done / total)); bar.textContent = bar.value + "%"; };
+    var done = {};
+    var show = function () {
+      var sum = 0;
+      Object.keys(done).forEach(function (k) { sum += done[k]; });
+      bar.value = Math.min(100, Math.floor(100 * sum / total));
+      bar.textContent = bar.value + "%";
+    };
+    var setDone = function (key, bytes) { done[key] = bytes; show(); };
+    bar.value = 0;
+    text(note, "");
+    note.hidden = true;
     var base = "/api/datasets/" + repo;
     text(status, "Creating dataset " + repo + "…");
     return api("POST", "/api/repos/create", { name: name, organization: ns, type: "dataset", private: true })
@@ -83,7 +100,7 @@
         }));
       })
       .then(function () {
-        text(status, "Uploading " + items.length + " images…");
+        text(status, "Preparing " + items.length + " images…");
         return api("POST", base + "/preupload/main", { files: items.map(function (it) {
           return { path: it.path, size: it.file.size, sample: it.sample };
         }) });
@@ -91,11 +108,26 @@
       .then(function (pre) {
         var mode = {};
         (pre.files || []).forEach(function (f) { mode[f.path] = f.uploadMode; });
-        var lfs = items.filter(function (it) { return mode[it.path] === "lfs" && window.crypto && crypto.subtle; });
-        return uploadLFS(repo, lfs, step).then(function () {
+        var lfs = items.filter(function (it) { return mode[it.path] === "lfs"; });
+        return window.QuarryLFS.upload({
+          repo: "datasets/" + repo, items: lfs, csrf: csrf,
+          onProgress: function (oid, bytes) {
+            // identical files are one object: each copy counts
+            lfs.forEach(function (it) { if (it.oid === oid) setDone("lfs:" + it.path, bytes); });
+          },
+          onStatus: function (s) { text(status, s); },
+          onResume: function (n, m) {
+            note.hidden = false;
+            text(note, "Resuming: " + n + " of " + m + " parts already uploaded.");
+          },
+          onRestart: function (path) {
+            note.hidden = false;
+            text(note, "The earlier upload of " + path + " could not be resumed; sending it again from the start.");
+          },
+        }).then(function () {
           return Promise.all(items.map(function (it) {
             if (it.oid) return null;
-            return it.file.arrayBuffer().then(function (b) { it.content = b64(new Uint8Array(b)); step(it.file.size); });
+            return it.file.arrayBuffer().then(function (b) { it.content = b64(new Uint8Array(b)); setDone("file:" + it.path, it.file.size); });
           }));
         });
       })
@@ -111,47 +143,10 @@
       })
       .then(function () {
         bar.value = 100;
+        bar.textContent = "100%";
         text(status, "Uploaded " + items.length + " images to dataset " + repo + ".");
         return repo;
       });
-  }
-
-  // uploadLFS hashes items, asks the LFS batch API where to send them and
-  // PUTs those the server lacks, a few at a time.
-  function uploadLFS(repo, items, step) {
-    if (!items.length) return Promise.resolve();
-    return Promise.all(items.map(function (it) {
-      return it.file.arrayBuffer().then(function (b) { return crypto.subtle.digest("SHA-256", b); })
-        .then(function (h) { it.oid = hex(h); });
-    })).then(function () {
-      var body = { operation: "upload", transfers: ["basic"], hash_algo: "sha256", ref: { name: "refs/heads/main" },
-        objects: items.map(function (it) { return { oid: it.oid, size: it.file.size }; }) };
-      return api("POST", "/datasets/" + repo + ".git/info/lfs/objects/batch", JSON.stringify(body), "application/vnd.git-lfs+json");
-    }).then(function (batch) {
-      var byOid = {};
-      items.forEach(function (it) { byOid[it.oid] = it; });
-      var queue = (batch.objects || []).slice();
-      function worker() {
-        var obj = queue.shift();
-        if (!obj) return Promise.resolve();
-        var it = byOid[obj.oid];
-        if (obj.error) return Promise.reject(new Error(obj.error.message));
-        var up = obj.actions && obj.actions.upload;
-        var p = up ? send("PUT", up, it.file) : Promise.resolve();
-        return p.then(function () {
-          var v = obj.actions && obj.actions.verify;
-          return v ? send("POST", v, JSON.stringify({ oid: obj.oid, size: obj.size }), "application/vnd.git-lfs+json") : null;
-        }).then(function () { step(it.file.size); return worker(); });
-      }
-      return Promise.all([worker(), worker(), worker(), worker()]);
-    });
-  }
-
-  function send(method, action, body, type) {
-    var headers = Object.assign({ "X-CSRF-Token": csrf() }, action.header || {});
-    if (type) headers["Content-Type"] = type;
-    return fetch(action.href, { method: method, headers: headers, body: body, credentials: "same-origin" })
-      .then(function (res) { if (!res.ok) throw new Error(method + " " + action.href + ": " + res.status); });
   }
 
   function validate() {
@@ -211,9 +206,13 @@
     document.getElementById("positive").addEventListener("change", function () {
       if (document.getElementById("dataset").value) validate();
     });
-    document.getElementById("upload-button").addEventListener("click", function () {
-      var btn = this;
-      btn.disabled = true;
+    var uploadButton = document.getElementById("upload-button");
+    var retryButton = document.getElementById("upload-retry");
+    var failure = document.getElementById("upload-error");
+    function start() {
+      uploadButton.disabled = true;
+      retryButton.disabled = true;
+      failure.hidden = true;
       uploadDataset(section).then(function (repo) {
         var sel = document.getElementById("dataset");
         var opt = Array.prototype.find.call(sel.options, function (o) { return o.value === repo; });
@@ -221,9 +220,19 @@
         sel.value = repo;
         return validate();
       }).catch(function (e) {
-        text(document.getElementById("upload-status"), "Upload failed: " + e.message);
-      }).then(function () { btn.disabled = false; });
-    });
+        if (e.input) { text(document.getElementById("upload-status"), e.message); return; }
+        text(document.getElementById("upload-status"), "Upload stopped.");
+        text(document.getElementById("upload-error-message"), "Upload failed: " + e.message);
+        failure.hidden = false;
+      }).then(function () {
+        uploadButton.disabled = false;
+        retryButton.disabled = false;
+        if (!failure.hidden) retryButton.focus();
+      });
+    }
+    uploadButton.addEventListener("click", start);
+    retryButton.addEventListener("click", start);
+    if (window.QuarryLFS) window.QuarryLFS.sweep();
   }
 
   // projectPage polls the project every second while it runs, updating the
