@@ -12,6 +12,8 @@ import (
 	_ "golang.org/x/image/bmp" // BMP decoder
 	_ "golang.org/x/image/tiff"
 	_ "golang.org/x/image/webp"
+
+	"quarry/ml/imageproc/jpegdec"
 )
 
 // Decoding errors, wrapped with details; test with errors.Is.
@@ -39,7 +41,10 @@ type Decoded struct {
 
 // Decode decodes an image, refusing it before decoding the pixels when its
 // header announces more than maxPixels (<= 0 means DefaultMaxPixels), and
-// applies the EXIF orientation of JPEGs so the result is upright.
+// applies the EXIF orientation of JPEGs so the result is upright. JPEGs
+// are decoded by jpegdec, which gives libjpeg-turbo's (and so
+// transformers.js's) pixels; kinds it does not handle (arithmetic coding,
+// CMYK, 12-bit, ...) fall back to image/jpeg.
 func Decode(data []byte, maxPixels int64) (*Decoded, error) {
 	if maxPixels <= 0 {
 		maxPixels = DefaultMaxPixels
@@ -58,9 +63,9 @@ func Decode(data []byte, maxPixels int64) (*Decoded, error) {
 		return nil, fmt.Errorf("imageproc: decode: %w: %dx%d is over %d pixels", ErrTooManyPixels,
 			cfg.Width, cfg.Height, maxPixels)
 	}
-	img, _, err := image.Decode(bytes.NewReader(data))
+	img, err := decodePixels(data, format, maxPixels)
 	if err != nil {
-		return nil, fmt.Errorf("imageproc: decode %s: %w: %v", format, ErrCorrupt, err)
+		return nil, err
 	}
 	d := &Decoded{Image: img, Format: format, Orientation: 1}
 	if format == "jpeg" {
@@ -69,4 +74,27 @@ func Decode(data []byte, maxPixels int64) (*Decoded, error) {
 		}
 	}
 	return d, nil
+}
+
+// decodePixels decodes the whole image once its header has been checked.
+func decodePixels(data []byte, format string, maxPixels int64) (image.Image, error) {
+	if format == "jpeg" {
+		img, err := jpegdec.Decode(data, maxPixels)
+		switch {
+		case err == nil:
+			return img, nil
+		case errors.Is(err, jpegdec.ErrTooManyPixels):
+			return nil, fmt.Errorf("imageproc: decode jpeg: %w: %v", ErrTooManyPixels, err)
+		case !errors.Is(err, jpegdec.ErrUnsupported):
+			return nil, fmt.Errorf("imageproc: decode jpeg: %w: %v", ErrCorrupt, err)
+		}
+	}
+	img, _, err := image.Decode(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("imageproc: decode %s: %w: %v", format, ErrCorrupt, err)
+	}
+	if format == "webp" {
+		img = webpRGB(img)
+	}
+	return img, nil
 }

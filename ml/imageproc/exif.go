@@ -3,7 +3,6 @@ package imageproc
 import (
 	"encoding/binary"
 	"image"
-	"image/draw"
 )
 
 // jpegOrientation returns the EXIF Orientation tag (1-8) of a JPEG, or 0
@@ -71,12 +70,11 @@ func tiffOrientation(t []byte) int {
 	return 0
 }
 
-// orient returns img transformed so that EXIF orientation o displays upright.
+// orient returns the (opaque) img transformed so that EXIF orientation o
+// displays upright.
 func orient(img image.Image, o int) image.Image {
-	b := img.Bounds()
-	w, h := b.Dx(), b.Dy()
-	src := image.NewNRGBA(image.Rect(0, 0, w, h))
-	draw.Draw(src, src.Bounds(), img, b.Min, draw.Src)
+	src := ToRGB(img)
+	w, h := src.Width, src.Height
 	ow, oh := w, h
 	if o >= 5 {
 		ow, oh = h, w
@@ -85,8 +83,9 @@ func orient(img image.Image, o int) image.Image {
 	for y := 0; y < h; y++ {
 		for x := 0; x < w; x++ {
 			dx, dy := orientPoint(o, x, y, w, h)
-			si, di := src.PixOffset(x, y), dst.PixOffset(dx, dy)
-			copy(dst.Pix[di:di+4], src.Pix[si:si+4])
+			si, di := 3*(y*w+x), dst.PixOffset(dx, dy)
+			copy(dst.Pix[di:di+3], src.Pix[si:si+3])
+			dst.Pix[di+3] = 0xFF
 		}
 	}
 	return dst

@@ -14,7 +14,8 @@ type RGB struct {
 
 // ToRGB converts any image to 8-bit RGB. Alpha is dropped without
 // compositing (straight, not premultiplied, colour is kept), as
-// transformers.js's RawImage.rgb() does; 16-bit samples keep the high byte.
+// transformers.js's RawImage.rgb() does; 16-bit samples keep the high byte
+// (libvips's 16 to 8-bit conversion).
 func ToRGB(img image.Image) *RGB {
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()
@@ -27,6 +28,13 @@ func ToRGB(img image.Image) *RGB {
 			row := src.Pix[src.PixOffset(b.Min.X, b.Min.Y+y):]
 			for x := 0; x < w; x++ {
 				out.set(x, y, row[4*x], row[4*x+1], row[4*x+2])
+			}
+		}
+	case *image.NRGBA64:
+		for y := 0; y < h; y++ {
+			row := src.Pix[src.PixOffset(b.Min.X, b.Min.Y+y):]
+			for x := 0; x < w; x++ {
+				out.set(x, y, row[8*x], row[8*x+2], row[8*x+4])
 			}
 		}
 	case *image.RGBA:
@@ -117,7 +125,11 @@ func (m *RGB) at(x, y, c int) int32 {
 // Resize scales m to w x h the way transformers.js does in Node (sharp's
 // affine transform with libvips' bilinear interpolator): output pixel (X, Y)
 // samples input point (X*inW/w, Y*inH/h) with no antialiasing, fixed-point
-// weights with 12 fractional bits, and black outside the input.
+// weights with 12 fractional bits, and black outside the input. Known
+// difference: where a sample lands exactly on a .5 rounding tie, libvips
+// sometimes rounds the other way (its coordinates differ from these in the
+// last bits), so up to ~1% of samples can be one level apart
+// (TestPreprocessAgreesWithTransformersJS).
 func (m *RGB) Resize(w, h int) *RGB {
 	if w == m.Width && h == m.Height {
 		return m
