@@ -1,5 +1,6 @@
-// Quarry training pages: folder upload through the Hugging Face Hub API
-// (create repo, preupload, LFS transfers by lfsupload.js, NDJSON commit)
+// Quarry training pages: dataset upload (class folders or one .zip, chosen
+// in datasetform.js) through the Hugging Face Hub API (create repo,
+// preupload, LFS transfers by lfsupload.js, NDJSON commit)
 // and dataset validation on /training/new; live progress on /training/ID.
 // Same-origin calls authenticate with the session cookie and the
 // X-CSRF-Token header.
@@ -45,27 +46,11 @@
     return e;
   }
 
-  // collect returns [{path, file}] of the chosen folders ("LABEL/NAME").
-  function collect() {
-    var out = [];
-    [1, 2].forEach(function (n) {
-      var input = document.getElementById("folder-" + n);
-      var labelField = document.getElementById("label-" + n);
-      var files = Array.prototype.slice.call(input.files || []);
-      if (!files.length) throw inputError("Choose a folder for class " + n + ".");
-      files.forEach(function (f) {
-        if (f.name.charAt(0) === ".") return;
-        var label = labelField.value.trim() || (f.webkitRelativePath || "").split("/")[0];
-        if (!label) throw inputError("Type a name for class " + n + ".");
-        out.push({ path: label + "/" + f.name, file: f });
-      });
-    });
-    return out;
-  }
-
   // uploadDataset creates the dataset repo (if new), sends the LFS files
   // through lfsupload.js (multipart and resumable for large ones), the
-  // others inline, and commits them all to main.
+  // others inline, and commits them all to main. The files are the class
+  // folders of datasetform.js, or one .zip stored as is (the server reads
+  // and checks it when validating).
   function uploadDataset(section) {
     var status = document.getElementById("upload-status");
     var bar = document.getElementById("upload-progress");
@@ -73,9 +58,13 @@
     var name = document.getElementById("upload-name").value.trim();
     var ns = section.getAttribute("data-namespace");
     var repo = ns + "/" + name;
-    var items;
+    var items, what;
     if (!name) return Promise.reject(inputError("Type a name for the new dataset."));
-    try { items = collect(); } catch (e) { return Promise.reject(e); }
+    try {
+      var chosen = window.QuarryDatasetForm.choice();
+      items = chosen.items;
+      what = chosen.what;
+    } catch (e) { return Promise.reject(e); }
     var total = items.reduce(function (a, it) { return a + it.file.size; }, 0) || 1;
     var done = {};
     var show = function () {
@@ -100,7 +89,7 @@
         }));
       })
       .then(function () {
-        text(status, "Preparing " + items.length + " images…");
+        text(status, "Preparing " + what + "…");
         return api("POST", base + "/preupload/main", { files: items.map(function (it) {
           return { path: it.path, size: it.file.size, sample: it.sample };
         }) });
@@ -132,7 +121,7 @@
         });
       })
       .then(function () {
-        var lines = [JSON.stringify({ key: "header", value: { summary: "Upload " + items.length + " images from the browser" } })];
+        var lines = [JSON.stringify({ key: "header", value: { summary: "Upload " + what + " from the browser" } })];
         items.forEach(function (it) {
           lines.push(JSON.stringify(it.oid ?
             { key: "lfsFile", value: { path: it.path, algo: "sha256", oid: it.oid, size: it.file.size } } :
@@ -144,7 +133,7 @@
       .then(function () {
         bar.value = 100;
         bar.textContent = "100%";
-        text(status, "Uploaded " + items.length + " images to dataset " + repo + ".");
+        text(status, "Uploaded " + what + " to dataset " + repo + ".");
         return repo;
       });
   }
@@ -199,6 +188,7 @@
 
   function newProjectPage(section) {
     section.hidden = false;
+    window.QuarryDatasetForm.init();
     var vb = document.getElementById("validate-button");
     vb.hidden = false;
     vb.addEventListener("click", validate);
