@@ -41,7 +41,7 @@ func badCredentials() error {
 // reservedNames are top-level URL segments of the hub (API, repo type
 // prefixes, web pages) that cannot be user or organization names.
 var reservedNames = []string{"api", "datasets", "spaces", "models", "settings", "training", "login",
-	"logout", "healthz", "static", "assets", "docs", "new", "organizations", "join", "search"}
+	"logout", "healthz", "static", "assets", "docs", "new", "organizations", "join", "search", "favicon.ico"}
 
 // CreateUser creates a user. Names that are top-level URL segments (api,
 // datasets, spaces, ...) are refused. An empty password creates a user who cannot

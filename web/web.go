@@ -25,7 +25,7 @@
 // not depend on proxies and privacy settings that strip those headers.
 //
 // Register adds /login, /logout, /settings and /settings/..., and
-// /static/...; the names are reserved user names in package hub, so they never
+// /static/... and /favicon.ico; the names are reserved user names in package hub, so they never
 // shadow a namespace, and none collides with the HF API routes. It then adds
 // the reading pages (browse.go): /, /NS, the repo pages /NS/NAME,
 // /datasets/NS/NAME, /spaces/NS/NAME and their tree/, blob/, commits/,
@@ -86,6 +86,9 @@ func Register(app *fiber.App, svc *hub.Service, cfg Config) {
 	}
 	s.pages = mustParsePages(s.assets)
 	app.Get("/static/:name", s.static)
+	app.Get("/favicon.ico", func(c *fiber.Ctx) error { // browsers ask for it on any page
+		return c.Redirect(s.assets.url("favicon.svg"), fiber.StatusMovedPermanently)
+	})
 	app.Get("/login", s.wrap(s.loginForm))
 	app.Post("/login", s.wrap(s.login))
 	app.Post("/logout", s.wrap(s.logout))

@@ -12,7 +12,8 @@ func TestStaticAssets(t *testing.T) {
 	e := newEnv(t)
 	b := e.browser()
 	login := b.get("/login").must(t, 200)
-	for _, tc := range []struct{ name, ctype string }{{"style.css", "text/css"}, {"site.js", "text/javascript"}} {
+	for _, tc := range []struct{ name, ctype string }{{"style.css", "text/css"}, {"site.js", "text/javascript"},
+		{"favicon.svg", "image/svg+xml"}} {
 		m := regexp.MustCompile(`"(/static/` + regexp.QuoteMeta(tc.name) + `\?v=[0-9a-f]+)"`).FindStringSubmatch(login.body)
 		if m == nil {
 			t.Fatalf("the page does not link %s with a version", tc.name)
@@ -29,6 +30,9 @@ func TestStaticAssets(t *testing.T) {
 		}
 	}
 	b.get("/static/nothing.css").must(t, http.StatusNotFound)
+	if r := b.get("/favicon.ico").must(t, http.StatusMovedPermanently); !strings.HasPrefix(r.Header.Get("Location"), "/static/favicon.svg?v=") {
+		t.Fatalf("/favicon.ico redirects to %q, want the versioned favicon.svg", r.Header.Get("Location"))
+	}
 }
 
 func TestNoExternalResources(t *testing.T) {
