@@ -122,47 +122,6 @@ func (m *RGB) at(x, y, c int) int32 {
 	return int32(m.Pix[3*(y*m.Width+x)+c])
 }
 
-// Resize scales m to w x h the way transformers.js does in Node (sharp's
-// affine transform with libvips' bilinear interpolator): output pixel (X, Y)
-// samples input point (X*inW/w, Y*inH/h) with no antialiasing, fixed-point
-// weights with 12 fractional bits, and black outside the input. Known
-// difference: where a sample lands exactly on a .5 rounding tie, libvips
-// sometimes rounds the other way (its coordinates differ from these in the
-// last bits), so up to ~1% of samples can be one level apart
-// (TestPreprocessAgreesWithTransformersJS).
-func (m *RGB) Resize(w, h int) *RGB {
-	if w == m.Width && h == m.Height {
-		return m
-	}
-	const shift, scale = 12, 1 << 12
-	out := &RGB{Pix: make([]uint8, 3*w*h), Width: w, Height: h}
-	// libvips inverts the matrix [a 0; 0 d] as ia = d/(a*d) and steps x by
-	// adding ia along each row; reproducing that rounding matters at exact
-	// sample positions. For y, Y*inH/h matched sharp best (measured).
-	a, d := float64(w)/float64(m.Width), float64(h)/float64(m.Height)
-	ia := d / (a * d)
-	for Y := 0; Y < h; Y++ {
-		fy := float64(Y) * float64(m.Height) / float64(h)
-		iy := int(fy)
-		ty := int32((fy - float64(iy)) * scale)
-		fx := 0.0
-		for X := 0; X < w; X, fx = X+1, fx+ia {
-			ix := int(fx)
-			tx := int32((fx - float64(ix)) * scale)
-			yd := scale - ty
-			c4 := (ty * tx) >> shift
-			c2 := (yd * tx) >> shift
-			c3, c1 := ty-c4, yd-c2
-			o := 3 * (Y*w + X)
-			for c := 0; c < 3; c++ {
-				v := c1*m.at(ix, iy, c) + c2*m.at(ix+1, iy, c) + c3*m.at(ix, iy+1, c) + c4*m.at(ix+1, iy+1, c)
-				out.Pix[o+c] = uint8((v + scale/2) >> shift)
-			}
-		}
-	}
-	return out
-}
-
 // CenterCrop crops (or pads with black) m to w x h around its centre, with
 // transformers.js's rounding (offsets floored).
 func (m *RGB) CenterCrop(w, h int) *RGB {
