@@ -152,20 +152,25 @@ func frontMatter(t *testing.T, card []byte) (map[string]any, string) {
 	return m, body
 }
 
-// cardAccuracy reads the validation accuracy from a card's model-index.
-func cardMetrics(t *testing.T, fm map[string]any) map[string]float64 {
+// cardMetrics reads a card's model-index: metric values by type, by dataset split.
+func cardMetrics(t *testing.T, fm map[string]any) map[string]map[string]float64 {
 	t.Helper()
-	out := map[string]float64{}
+	out := map[string]map[string]float64{}
 	idx, _ := fm["model-index"].([]any)
 	for _, m := range idx {
 		results, _ := m.(map[string]any)["results"].([]any)
 		for _, r := range results {
+			ds, _ := r.(map[string]any)["dataset"].(map[string]any)
+			split, _ := ds["split"].(string)
+			if out[split] == nil {
+				out[split] = map[string]float64{}
+			}
 			ms, _ := r.(map[string]any)["metrics"].([]any)
 			for _, x := range ms {
 				mm := x.(map[string]any)
 				typ, _ := mm["type"].(string)
 				if v, ok := mm["value"].(float64); ok {
-					out[typ] = v
+					out[split][typ] = v
 				}
 			}
 		}

@@ -3,10 +3,9 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"math"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -23,8 +22,9 @@ const (
 	heldOutSetSeed = 5303
 	trainPerClass  = 250
 	heldPerClass   = 200
-	// validationTiles is the pipeline's default stratified 20% validation split.
-	validationTiles = 2 * trainPerClass / 5
+	// cvSplit is the model-index split of the card's expected figures: the
+	// pipeline's default 5-fold cross-validation over the whole dataset.
+	cvSplit = "5-fold cross-validation over all 500 images"
 )
 
 // TestTraining is issue 5's acceptance on one server: 250 + 250 synthetic
@@ -90,13 +90,12 @@ func (h *trainHub) processProject(t *testing.T) {
 		t.Fatalf("published %+v", res.Published)
 	}
 	h.checkResultRepo(t, res.Winner, false)
-	cardAcc := h.checkResultRepo(t, "trainer/amber", false)["accuracy"]
-	h.checkHeldOut(t, "trainer/amber", cardAcc)
+	h.checkHeldOut(t, "trainer/amber", h.checkResultRepo(t, "trainer/amber", false))
 }
 
 // checkResultRepo checks a candidate's (or published) repo, file by file,
-// and returns the card's metrics.
-func (h *trainHub) checkResultRepo(t *testing.T, repo string, tuned bool) map[string]float64 {
+// and returns the card's figures.
+func (h *trainHub) checkResultRepo(t *testing.T, repo string, tuned bool) cardFigures {
 	t.Helper()
 	tree, err := h.api.Tree(context.Background(), hubclient.Model, repo, "main", "", true)
 	if err != nil {
@@ -135,20 +134,43 @@ func (h *trainHub) checkResultRepo(t *testing.T, repo string, tuned bool) map[st
 	}
 	var mj struct {
 		Metrics map[string]float64 `json:"metrics"`
+		CV      struct {
+			Metrics        map[string]float64 `json:"metrics"`
+			StandardErrors map[string]float64 `json:"standard_errors"`
+		} `json:"cross_validation"`
 	}
 	if err := json.Unmarshal(h.download(t, repo, "metrics.json"), &mj); err != nil {
 		t.Fatal(err)
 	}
 	for _, k := range binaryMetricKeys {
-		if _, ok := mj.Metrics[k]; !ok {
-			t.Errorf("%s metrics.json lacks %s", repo, k)
+		_, ok := mj.Metrics[k]
+		_, okCV := mj.CV.Metrics[k]
+		if _, okSE := mj.CV.StandardErrors[k]; !ok || !okCV || !okSE {
+			t.Errorf("%s metrics.json lacks %s (validation %v, cross-validated %v, standard error %v)", repo, k, ok, okCV, okSE)
 		}
 	}
-	return h.checkCard(t, repo, paths)
+	card := h.checkCard(t, repo, paths)
+	if card.expected["accuracy"] != mj.CV.Metrics["accuracy"] || card.validation["accuracy"] != mj.Metrics["accuracy"] {
+		t.Errorf("%s card accuracy %v (expected) and %v (validation), metrics.json %v and %v", repo,
+			card.expected["accuracy"], card.validation["accuracy"], mj.CV.Metrics["accuracy"], mj.Metrics["accuracy"])
+	}
+	card.expectedSE = mj.CV.StandardErrors["accuracy"]
+	return card
 }
 
-// checkCard checks a result repo's README.md and returns its metrics.
-func (h *trainHub) checkCard(t *testing.T, repo string, paths []string) map[string]float64 {
+// cardFigures are a result card's model-index figures.
+type cardFigures struct {
+	// expected are the cross-validated estimates (split cvSplit), which
+	// the card presents as the accuracy to expect on new images;
+	// expectedSE is the accuracy's standard error (metrics.json).
+	expected   map[string]float64
+	expectedSE float64
+	// validation are measured on the validation split.
+	validation map[string]float64
+}
+
+// checkCard checks a result repo's README.md and returns its figures.
+func (h *trainHub) checkCard(t *testing.T, repo string, paths []string) cardFigures {
 	t.Helper()
 	fm, body := frontMatter(t, h.download(t, repo, "README.md"))
 	if fm["base_model"] != baseModel || fm["pipeline_tag"] != "image-classification" || fm["license"] == nil {
@@ -169,96 +191,23 @@ func (h *trainHub) checkCard(t *testing.T, repo string, paths []string) map[stri
 			t.Errorf("%s widget example %q is not in the repo", repo, src)
 		}
 	}
-	m := cardMetrics(t, fm)
+	bySplit := cardMetrics(t, fm)
+	f := cardFigures{expected: bySplit[cvSplit], validation: bySplit["validation"]}
 	for _, k := range []string{"loss", "accuracy", "precision", "recall", "f1", "roc_auc"} {
-		if _, ok := m[k]; !ok {
-			t.Errorf("%s model-index lacks %s (has %v)", repo, k, m)
+		_, okCV := f.expected[k]
+		if _, ok := f.validation[k]; !ok || !okCV {
+			t.Errorf("%s model-index lacks %s on the validation split or %s (has %v)", repo, k, cvSplit, bySplit)
 		}
 	}
 	lower := strings.ToLower(body)
-	for _, want := range []string{"confusion_matrix.png", "roc_curve.png", "synthetic", "| ", "trainer/amber-data"} {
+	for _, want := range []string{"confusion_matrix.png", "roc_curve.png", "synthetic", "| ", "trainer/amber-data",
+		fmt.Sprintf("expected accuracy on new images like these: %.4f", f.expected["accuracy"]),
+		"5-fold cross-validation, 500 images"} {
 		if !strings.Contains(lower, strings.ToLower(want)) {
 			t.Errorf("%s card body lacks %q:\n%s", repo, want, body)
 		}
 	}
-	return m
-}
-
-// checkHeldOut classifies a fresh held-out set with the published model
-// (in-process, as the demo does) and compares its accuracy with the
-// card's; a few tiles go through the demo endpoint and transformers.js,
-// whose scores must match.
-func (h *trainHub) checkHeldOut(t *testing.T, repo string, cardAcc float64) {
-	t.Helper()
-	paths, labels := setImages(t, tileSet(t, heldOutSetSeed, heldPerClass))
-	clf := newModelClassifier(t, h, repo)
-	scores := clf.classify(t, paths)
-	right := 0
-	for i, s := range scores {
-		if argmax(s) == labels[i] {
-			right++
-		}
-	}
-	acc := float64(right) / float64(len(paths))
-	// Issue 5 asks for |held-out - card| <= 0.03. With the pipeline's 100-tile
-	// validation split the card's figure alone has a standard error near
-	// 0.025, so that line is reported, not asserted (it is not met at these
-	// seeds: see the issue's closing note). What is asserted is that the gap
-	// stays within three standard errors of the difference: a card that
-	// reported training-set or otherwise biased figures would fail it.
-	se := math.Sqrt(cardAcc*(1-cardAcc)/validationTiles + acc*(1-acc)/float64(len(paths)))
-	gap := math.Abs(acc - cardAcc)
-	t.Logf("held-out accuracy %.4f on %d fresh tiles; card (validation) accuracy %.4f; gap %.4f (within 0.03: %t; 3 SE = %.4f)",
-		acc, len(paths), cardAcc, gap, gap <= 0.03, 3*se)
-	if gap > 3*se {
-		t.Errorf("held-out accuracy %.4f is more than 3 standard errors (%.4f) from the card's %.4f", acc, 3*se, cardAcc)
-	}
-	var sample []tjsImage
-	for _, i := range []int{0, 1, 2, heldPerClass, heldPerClass + 1, heldPerClass + 2} {
-		data, err := os.ReadFile(paths[i])
-		if err != nil {
-			t.Fatal(err)
-		}
-		l := demoPredict(t, h.c, h.s.URL+"/"+repo+"/demo", filepath.Base(paths[i]), data, nil)
-		got := l.scores()
-		for label, v := range scores[i] {
-			if math.Abs(got[label]-v) > 1e-4 {
-				t.Errorf("%s: demo %s=%v, in-process %v", filepath.Base(paths[i]), label, got[label], v)
-			}
-		}
-		sample = append(sample, tjsImage{Path: paths[i], Scores: got})
-	}
-	h.checkTransformersJS(t, repo, sample)
-}
-
-// checkTransformersJS runs transformers.test.mjs on the published model:
-// transformers.js must give the demo's top label and scores within 1e-3.
-func (h *trainHub) checkTransformersJS(t *testing.T, repo string, images []tjsImage) {
-	t.Helper()
-	node := nodeDeps(t, ".", "@huggingface/transformers")
-	dir := t.TempDir()
-	expPath := filepath.Join(dir, "expected.json")
-	writeJSON(t, expPath, tjsExpected{Model: repo, Labels: []string{tiles.LabelMine, tiles.LabelNoMine}, Images: images})
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, node, "--test", "--test-reporter=spec", "transformers.test.mjs")
-	cmd.Env = append(serverEnv(), "QUARRY_ENDPOINT="+h.s.URL, "TJS_EXPECTED="+expPath,
-		"TJS_ACTUAL="+filepath.Join(dir, "actual.json"), "TJS_CACHE="+filepath.Join(dir, "cache"), "NO_COLOR=1")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("node --test transformers.test.mjs on %s: %v\n%s", repo, err, out)
-	}
-	t.Logf("transformers.js: %s", lastLine(grepLines(string(out), "transformers.js")))
-}
-
-func grepLines(s, sub string) string {
-	var out []string
-	for _, l := range strings.Split(s, "\n") {
-		if strings.Contains(l, sub) {
-			out = append(out, l)
-		}
-	}
-	return strings.Join(append(out, ""), "\n")
+	return f
 }
 
 // podmanProject trains the same project in Podman containers, with the

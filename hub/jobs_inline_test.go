@@ -17,7 +17,9 @@ func (r remoteRunner) Name() string { return "remote" }
 func (r remoteRunner) Start(ctx context.Context, job *hub.Job, env map[string]string) (string, error) {
 	return r.r.Start(ctx, job, env)
 }
-func (r remoteRunner) Cancel(ctx context.Context, handle string) error { return r.r.Cancel(ctx, handle) }
+func (r remoteRunner) Cancel(ctx context.Context, handle string) error {
+	return r.r.Cancel(ctx, handle)
+}
 func (r remoteRunner) Logs(ctx context.Context, handle string, follow bool) (io.ReadCloser, error) {
 	return r.r.Logs(ctx, handle, follow)
 }

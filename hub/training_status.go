@@ -28,6 +28,10 @@ type ProjectStatus struct {
 	Leaderboard []CandidateStatus
 	// Winner is the first of the leaderboard when ranked, else nil.
 	Winner *CandidateStatus
+	// RankedOn is RankedOnCV when the ranked candidates were ordered by
+	// their cross-validated value of the metric, RankedOnValidation when
+	// by their validation value, "" when none is ranked.
+	RankedOn string
 }
 
 // CandidateStatus is a candidate with its job.
@@ -79,7 +83,7 @@ func (tr *Training) status(ctx context.Context, p *Project) (*ProjectStatus, err
 		cands[i].Job, cands[i].Metrics = job, job.Metrics
 	}
 	st.State = projectState(p, cands)
-	st.Leaderboard = rank(cands, p.Metric, len(p.Labels))
+	st.Leaderboard, st.RankedOn = rank(cands, p.Metric, len(p.Labels))
 	if len(st.Leaderboard) > 0 && st.Leaderboard[0].Rank == 1 {
 		w := st.Leaderboard[0]
 		st.Winner = &w
@@ -110,45 +114,78 @@ func projectState(p *Project, cands []CandidateStatus) ProjectState {
 	return ProjectFailed
 }
 
+// Metric-name conventions of a training job's metrics: "accuracy" is
+// measured on the validation split, "cv_accuracy" is the k-fold
+// cross-validated estimate over all the images and "cv_accuracy_se" its
+// standard error (as the trainer reports them).
+const (
+	CVMetricPrefix = "cv_"
+	CVStdErrSuffix = "_se"
+)
+
+// What a leaderboard is ranked on (ProjectStatus.RankedOn).
+const (
+	RankedOnCV         = "cross-validation"
+	RankedOnValidation = "validation"
+)
+
 // rank orders the candidates: succeeded ones with a finite value of the
-// metric by that value (loss ascending, every other metric descending;
-// ties keep project order), then the rest in project order.
-func rank(cands []CandidateStatus, metric string, classes int) []CandidateStatus {
+// metric by that value (loss ascending, every other metric descending),
+// then the rest in project order. When every ranked candidate also has
+// the cross-validated value of the metric (CVMetricPrefix), that value
+// ranks first and the validation value breaks ties: an estimate over all
+// the images is steadier than one over the validation split, so the best
+// of several is less often best by luck. Remaining ties keep project
+// order. It also returns what the ranking was on.
+func rank(cands []CandidateStatus, metric string, classes int) ([]CandidateStatus, string) {
 	key, err := rankKey(metric, classes)
 	if err != nil {
 		key = metric
 	}
-	value := func(c CandidateStatus) (float64, bool) {
+	value := func(c CandidateStatus, k string) (float64, bool) {
 		if c.Job == nil || c.Job.State != JobSucceeded {
 			return 0, false
 		}
-		v, ok := c.Metrics[key]
+		v, ok := c.Metrics[k]
+		if key == "loss" {
+			v = -v
+		}
 		return v, ok && !math.IsNaN(v) && !math.IsInf(v, 0)
 	}
 	var ranked, rest []CandidateStatus
+	on := RankedOnCV
 	for _, c := range cands {
-		if _, ok := value(c); ok {
+		if _, ok := value(c, key); ok {
 			ranked = append(ranked, c)
+			if _, cv := value(c, CVMetricPrefix+key); !cv {
+				on = RankedOnValidation
+			}
 		} else {
 			rest = append(rest, c)
 		}
 	}
+	keys := []string{key}
+	if on == RankedOnCV && len(ranked) > 0 {
+		keys = []string{CVMetricPrefix + key, key}
+	}
 	slices.SortStableFunc(ranked, func(a, b CandidateStatus) int {
-		va, _ := value(a)
-		vb, _ := value(b)
-		if key == "loss" {
-			va, vb = -va, -vb
-		}
-		switch {
-		case va > vb:
-			return -1
-		case va < vb:
-			return 1
+		for _, k := range keys {
+			va, _ := value(a, k)
+			vb, _ := value(b, k)
+			switch {
+			case va > vb:
+				return -1
+			case va < vb:
+				return 1
+			}
 		}
 		return 0
 	})
 	for i := range ranked {
 		ranked[i].Rank = i + 1
 	}
-	return append(ranked, rest...)
+	if len(ranked) == 0 {
+		on = ""
+	}
+	return append(ranked, rest...), on
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"net/url"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -20,7 +22,8 @@ type projectData struct {
 	Positive  string
 	State     string
 	Running   bool
-	Columns   []string
+	RankedOn  string // hub.RankedOnCV, hub.RankedOnValidation or ""
+	Columns   []column
 	Rows      []candidateRow
 	Selected  *candidateRow // the candidate whose charts are shown
 	Published *hub.Publication
@@ -37,6 +40,40 @@ type candidateRow struct {
 	Rank                   int
 	Error                  string
 	Cells                  []metricCell
+}
+
+// column is a leaderboard metric column: Key is the job's metrics key.
+type column struct {
+	Key, Label string
+}
+
+// cvColumns are the cross-validated ranking metric and accuracy (the
+// steadier figures, shown with their standard errors), which lead the
+// leaderboard's metric columns.
+func cvColumns(metric string) []column {
+	var cols []column
+	for _, m := range []string{metric, "accuracy"} {
+		key := hub.CVMetricPrefix + m
+		if slices.Contains(trainingMetrics, m) && !slices.ContainsFunc(cols, func(c column) bool { return c.Key == key }) {
+			cols = append(cols, column{Key: key, Label: "CV " + m + " ± SE"})
+		}
+	}
+	return cols
+}
+
+// cvCellsOf are a candidate's cells of the cvColumns: "estimate ± SE".
+func cvCellsOf(cs hub.CandidateStatus, cols []column) []metricCell {
+	cells := make([]metricCell, len(cols))
+	for i, col := range cols {
+		cells[i].Metric = col.Key
+		if v, ok := cs.Metrics[col.Key]; ok && !math.IsNaN(v) {
+			cells[i].Value = fmt.Sprintf("%.4f", v)
+			if se, ok := cs.Metrics[col.Key+hub.CVStdErrSuffix]; ok {
+				cells[i].Value += fmt.Sprintf(" ± %.4f", se)
+			}
+		}
+	}
+	return cells
 }
 
 // metricCell is one metric of a row.
@@ -73,11 +110,21 @@ func projectOf(st *hub.ProjectStatus, selected string) projectData {
 	p := st.Project
 	d := projectData{ID: p.ID, Name: p.Name.String(), Dataset: p.Dataset.String(), Metric: p.Metric,
 		Positive: p.Positive, State: string(st.State), Running: st.State == hub.ProjectRunning,
-		Columns: trainingMetrics, Published: p.Published}
-	for _, cs := range st.Leaderboard {
-		d.Rows = append(d.Rows, candidateRowOf(cs))
+		RankedOn: st.RankedOn, Columns: cvColumns(p.Metric), Published: p.Published}
+	cvCols := slices.Clone(d.Columns)
+	keys := make([]string, 0, len(cvCols)+len(trainingMetrics))
+	for _, c := range cvCols {
+		keys = append(keys, c.Key)
 	}
-	markBest(d.Rows, d.Columns)
+	for _, m := range trainingMetrics {
+		d.Columns, keys = append(d.Columns, column{Key: m, Label: m}), append(keys, m)
+	}
+	for _, cs := range st.Leaderboard {
+		r := candidateRowOf(cs)
+		r.Cells = append(cvCellsOf(cs, cvCols), r.Cells...)
+		d.Rows = append(d.Rows, r)
+	}
+	markBest(d.Rows, keys)
 	for i := range d.Rows {
 		r := &d.Rows[i]
 		if r.Name == selected || (selected == "" && d.Selected == nil && r.Rank == 1) {
@@ -113,7 +160,9 @@ func hubJobDone(s hub.JobState) bool {
 	return s == hub.JobSucceeded || s == hub.JobFailed || s == hub.JobCancelled
 }
 
-// markBest flags the best value of each column (ties all flagged).
+// markBest flags the best value of each column, by metrics key (ties all
+// flagged; a cross-validated cell is compared by its estimate, before the
+// ±).
 func markBest(rows []candidateRow, cols []string) {
 	for ci, m := range cols {
 		best, found := 0.0, false
@@ -122,7 +171,8 @@ func markBest(rows []candidateRow, cols []string) {
 			if _, err := fmt.Sscan(r.Cells[ci].Value, &v); err != nil {
 				continue
 			}
-			if !found || (lowerIsBetter[m] && v < best) || (!lowerIsBetter[m] && v > best) {
+			lower := lowerIsBetter[strings.TrimPrefix(m, hub.CVMetricPrefix)]
+			if !found || (lower && v < best) || (!lower && v > best) {
 				best, found = v, true
 			}
 		}

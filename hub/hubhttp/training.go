@@ -66,6 +66,7 @@ type projectJSON struct {
 	Candidates      []candidateJSON  `json:"candidates"`
 	Winner          *string          `json:"winner"`
 	WinnerCandidate *string          `json:"winnerCandidate"`
+	RankedOn        *string          `json:"rankedOn"` // "cross-validation", "validation", or null when none is ranked
 	Published       *publicationJSON `json:"published"`
 	CreatedAt       string           `json:"createdAt"`
 	CancelledAt     *string          `json:"cancelledAt"`
@@ -119,6 +120,10 @@ func toProjectJSON(st *hub.ProjectStatus) projectJSON {
 			row.Metrics = map[string]float64{}
 		}
 		out.Candidates = append(out.Candidates, row)
+	}
+	if st.RankedOn != "" {
+		on := st.RankedOn
+		out.RankedOn = &on
 	}
 	if w := st.Winner; w != nil {
 		repo, name := w.Repo.String(), w.Name

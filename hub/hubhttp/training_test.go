@@ -151,6 +151,7 @@ type wireProject struct {
 		Rank    int                `json:"rank"`
 	} `json:"candidates"`
 	Winner    *string `json:"winner"`
+	RankedOn  *string `json:"rankedOn"`
 	Published *struct {
 		Candidate, Repo, Commit string
 	} `json:"published"`
@@ -215,7 +216,8 @@ func TestTrainingAPIProjectLifecycle(t *testing.T) {
 	e.req("POST", "/api/training/projects", e.alice, map[string]any{"name": "alice/amber", "dataset": "alice/tiles",
 		"positive": "mine", "metric": "recall", "candidates": []map[string]string{{"head": "logreg"}, {"base": "quarry/mobilenet-v2-140-224", "head": "mlp"}}}).
 		must(t, 200).json(t, &p)
-	if p.State != "running" || len(p.Candidates) != 2 || p.Metric != "recall" || p.Runner != "fake" || p.Winner != nil {
+	if p.State != "running" || len(p.Candidates) != 2 || p.Metric != "recall" || p.Runner != "fake" || p.Winner != nil ||
+		p.RankedOn != nil {
 		t.Fatalf("created %+v", p)
 	}
 	metrics := map[string]map[string]float64{"logreg": {"recall": 0.8, "f1": 0.9}, "mlp": {"recall": 0.95, "f1": 0.7}}
@@ -232,7 +234,8 @@ func TestTrainingAPIProjectLifecycle(t *testing.T) {
 	e.req("GET", "/api/training/projects/"+p.ID, e.aliceRead, nil).must(t, 200).json(t, &got)
 	if got.State != "succeeded" || got.Winner == nil || *got.Winner != "alice/amber-mlp" ||
 		got.Candidates[0].Name != "mlp" || got.Candidates[0].Rank != 1 || got.Candidates[1].Rank != 2 ||
-		got.Candidates[0].Metrics["f1"] != 0.7 || got.Candidates[0].Job.State != "succeeded" {
+		got.Candidates[0].Metrics["f1"] != 0.7 || got.Candidates[0].Job.State != "succeeded" ||
+		got.RankedOn == nil || *got.RankedOn != "validation" {
 		t.Fatalf("leaderboard %+v", got)
 	}
 	e.req("GET", "/api/training/projects/"+p.ID, e.bob, nil).must(t, 404)

@@ -48,6 +48,34 @@ func StratifiedSplit(files []File, fraction float64, seed uint64) (train, val []
 	return train, val
 }
 
+// StratifiedFolds assigns files to k folds for cross-validation, class by
+// class: a class's files are shuffled and dealt to the folds in turn, so
+// each fold gets floor(n/k) or ceil(n/k) files of a class of n, and the
+// deal of each class starts where the previous class's ended, so that fold
+// sizes differ by at most one. It returns the fold (0..k-1) of each file,
+// in the order of files. The assignment depends only on the set of files,
+// k and the seed (not on the input order). Paths must be unique. k < 1 is
+// taken as 1.
+func StratifiedFolds(files []File, k int, seed uint64) []int {
+	k = max(k, 1)
+	byLabel := map[string][]int{}
+	for i, f := range files {
+		byLabel[f.Label] = append(byLabel[f.Label], i)
+	}
+	fold := make([]int, len(files))
+	next := 0
+	for _, label := range slices.Sorted(maps.Keys(byLabel)) {
+		group := byLabel[label]
+		slices.SortFunc(group, func(a, b int) int { return strings.Compare(files[a].Path, files[b].Path) })
+		r := rng.New(rng.Derive(seed, labelHash(label)))
+		for _, j := range r.Perm(len(group)) {
+			fold[group[j]] = next
+			next = (next + 1) % k
+		}
+	}
+	return fold
+}
+
 // valCount is the number of validation files of a class of n files.
 func valCount(n int, fraction float64) int {
 	if n < 2 {

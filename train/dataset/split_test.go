@@ -2,6 +2,7 @@ package dataset
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"testing"
 
@@ -70,5 +71,75 @@ func TestStratifiedSplitDeterministic(t *testing.T) {
 	want := []string{"mine/006.png", "mine/008.png", "mine/009.png"}
 	if got := []string{v1[0].Path, v1[1].Path, v1[2].Path}; !cmp.Equal(want, got) {
 		t.Fatalf("first validation files %v, want %v", got, want)
+	}
+}
+
+func TestStratifiedFolds(t *testing.T) {
+	cases := []struct {
+		sizes     map[string]int
+		k         int
+		wantSizes []int // sorted fold sizes
+	}{
+		{map[string]int{"mine": 250, "no_mine": 250}, 5, []int{100, 100, 100, 100, 100}},
+		{map[string]int{"a": 7, "b": 8}, 5, []int{3, 3, 3, 3, 3}},
+		{map[string]int{"a": 6, "b": 6, "c": 5}, 4, []int{4, 4, 4, 5}},
+		{map[string]int{"a": 3, "b": 2}, 2, []int{2, 3}},
+	}
+	for _, c := range cases {
+		var all []File
+		for _, label := range slices.Sorted(maps.Keys(c.sizes)) {
+			all = append(all, files(label, c.sizes[label])...)
+		}
+		fold := StratifiedFolds(all, c.k, DefaultSeed)
+		if len(fold) != len(all) {
+			t.Fatalf("sizes %v: %d folds for %d files", c.sizes, len(fold), len(all))
+		}
+		sizes := make([]int, c.k)
+		perClass := map[string][]int{}
+		for i, f := range fold {
+			if f < 0 || f >= c.k {
+				t.Fatalf("sizes %v: file %s in fold %d of %d", c.sizes, all[i].Path, f, c.k)
+			}
+			sizes[f]++
+			if perClass[all[i].Label] == nil {
+				perClass[all[i].Label] = make([]int, c.k)
+			}
+			perClass[all[i].Label][f]++
+		}
+		slices.Sort(sizes)
+		if !cmp.Equal(sizes, c.wantSizes) {
+			t.Errorf("sizes %v, k %d: fold sizes %v, want %v", c.sizes, c.k, sizes, c.wantSizes)
+		}
+		for label, counts := range perClass {
+			n := c.sizes[label]
+			for f, got := range counts {
+				if got != n/c.k && got != (n+c.k-1)/c.k {
+					t.Errorf("sizes %v: class %s has %d files in fold %d, want %d or %d", c.sizes, label, got, f, n/c.k, (n+c.k-1)/c.k)
+				}
+			}
+		}
+	}
+}
+
+func TestStratifiedFoldsDeterministic(t *testing.T) {
+	all := append(files("mine", 23), files("no_mine", 31)...)
+	byPath := func(fs []File, fold []int) map[string]int {
+		m := map[string]int{}
+		for i, f := range fs {
+			m[f.Path] = fold[i]
+		}
+		return m
+	}
+	a := byPath(all, StratifiedFolds(all, 5, 42))
+	rev := slices.Clone(all)
+	slices.Reverse(rev)
+	if b := byPath(rev, StratifiedFolds(rev, 5, 42)); !cmp.Equal(a, b) {
+		t.Fatal("input order changed the folds")
+	}
+	if b := byPath(all, StratifiedFolds(all, 5, 42)); !cmp.Equal(a, b) {
+		t.Fatal("the same seed gave different folds")
+	}
+	if c := byPath(all, StratifiedFolds(all, 5, 43)); cmp.Equal(a, c) {
+		t.Fatal("seeds 42 and 43 gave the same folds")
 	}
 }

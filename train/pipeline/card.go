@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"fmt"
+	"maps"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -93,7 +94,8 @@ func (r *run) datasetName() string {
 	return strings.TrimSuffix(filepath.Base(r.opts.Dataset), ".zip")
 }
 
-// modelIndex is the card's model-index: every validation metric.
+// modelIndex is the card's model-index: the cross-validated estimate of
+// every metric (when there is one), then every validation metric.
 func (r *run) modelIndex(c *Candidate) []any {
 	ds := map[string]any{"name": r.datasetName(), "type": "imagefolder", "split": "validation"}
 	if id := r.opts.Card.DatasetID; id != "" {
@@ -102,27 +104,47 @@ func (r *run) modelIndex(c *Candidate) []any {
 	if rev := r.opts.Card.DatasetRevision; rev != "" {
 		ds["revision"] = rev
 	}
+	task := map[string]any{"type": "image-classification", "name": "Image Classification"}
+	var results []any
+	if cv := c.CV; cv != nil {
+		cvds := maps.Clone(ds)
+		cvds["split"] = cvSplitName(cv)
+		results = append(results, map[string]any{"task": task, "dataset": cvds,
+			"metrics": r.indexMetrics(cv.Metrics, func(name, key string) string {
+				return fmt.Sprintf("%s (mean of %d folds, standard error %.4f)", name, cv.Folds, cv.StdErr[key])
+			})})
+	}
+	results = append(results, map[string]any{"task": task, "dataset": ds,
+		"metrics": r.indexMetrics(c.Metrics, func(name, _ string) string { return name })})
+	name := r.opts.Card.ModelID
+	if name == "" {
+		name = c.Name
+	}
+	return []any{map[string]any{"name": name, "results": results}}
+}
+
+// cvSplitName is the model-index split of a cross-validated estimate.
+func cvSplitName(cv *CrossValidation) string {
+	return fmt.Sprintf("%d-fold cross-validation over all %d images", cv.Folds, cv.Images)
+}
+
+// indexMetrics are the model-index metrics of values, in AutoTrain's order,
+// named by name(metric name, key).
+func (r *run) indexMetrics(values map[string]float64, name func(string, string) string) []any {
 	var ms []any
 	for _, k := range metricOrder[r.task()] {
-		v, ok := c.Metrics[k]
+		v, ok := values[k]
 		if !ok {
 			continue
 		}
-		typ, cfg, name := metricInfo(k)
-		m := map[string]any{"type": typ, "value": v, "name": name}
+		typ, cfg, n := metricInfo(k)
+		m := map[string]any{"type": typ, "value": v, "name": name(n, k)}
 		if cfg != "" {
 			m["config"] = cfg
 		}
 		ms = append(ms, m)
 	}
-	name := r.opts.Card.ModelID
-	if name == "" {
-		name = c.Name
-	}
-	return []any{map[string]any{"name": name, "results": []any{map[string]any{
-		"task":    map[string]any{"type": "image-classification", "name": "Image Classification"},
-		"dataset": ds, "metrics": ms,
-	}}}}
+	return ms
 }
 
 // cardBody is the Markdown the card carries besides modelrepo's sections.
@@ -140,7 +162,8 @@ func (r *run) cardBody(c *Candidate, ev *evaluation, extra map[string][]byte) st
 		b.WriteString("\n")
 	}
 	fmt.Fprintf(&b, "## Training files\n\n- `%s`: the training parameters (candidate, head options, seed, split sizes, dataset).\n"+
-		"- `%s`: every validation metric, the confusion matrix and the ROC points.\n", TrainingParamsFile, MetricsFile)
+		"- `%s`: every validation metric, the cross-validated estimates with each fold's figures, the confusion "+
+		"matrix and the ROC points.\n", TrainingParamsFile, MetricsFile)
 	if r.opts.Card.Examples > 0 && len(r.res.Validation) > 0 {
 		fmt.Fprintf(&b, "- `%s/`: a few validation images, used as widget examples.\n", ExamplesDir)
 	}
@@ -219,39 +242,40 @@ func (r *run) writeProcedure(b *strings.Builder, c *Candidate) {
 	if c.Refitted {
 		b.WriteString("; the head was then refitted on the whole training split with those choices")
 	}
-	b.WriteString(". The validation split took no part in fitting or tuning the head: the figures below are measured on images it never saw.")
-	if n := len(r.res.Candidates); n > 1 {
-		fmt.Fprintf(b, " The validation split did rank the %d candidates (AutoTrain's convention), so the best candidate's "+
-			"figures carry a small optimism from being the best of %d.", n, n)
-	} else {
-		b.WriteString(" When Quarry trains several candidates it ranks them on the validation split (AutoTrain's convention), " +
-			"so a published winner's figures carry a small optimism from being the best of several.")
-	}
+	b.WriteString(". The validation split took no part in fitting or tuning the head, and every figure below is measured on images the head measured never saw.")
+	r.writeRanking(b)
 	b.WriteString(" The images are a sample, so the figures are estimates: check the model on images of your own.\n\n")
 }
 
 func (r *run) writeMetrics(b *strings.Builder, c *Candidate, ev *evaluation) {
-	order := metricOrder[r.task()]
-	b.WriteString("## Results on the validation split\n\n| metric | value |\n|---|---:|\n")
-	for _, k := range order {
-		if v, ok := c.Metrics[k]; ok {
-			_, _, name := metricInfo(k)
-			fmt.Fprintf(b, "| %s | %.4f |\n", name, v)
+	if c.CV != nil {
+		r.writeCVMetrics(b, c)
+	} else {
+		b.WriteString("## Results on the validation split\n\n| metric | value |\n|---|---:|\n")
+		for _, k := range metricOrder[r.task()] {
+			if v, ok := c.Metrics[k]; ok {
+				_, _, name := metricInfo(k)
+				fmt.Fprintf(b, "| %s | %.4f |\n", name, v)
+			}
 		}
+		b.WriteString("\n")
 	}
-	b.WriteString("\n")
 	if ev.binary != nil {
 		fmt.Fprintf(b, "Positive class: `%s`; an image is predicted `%s` when its probability is at least %.4g", r.res.Positive, r.res.Positive, c.Threshold)
 		if ev.choice != nil {
 			fmt.Fprintf(b, " (tuned for a recall of at least %.3g on the tuning split, where it gave recall %.4f and precision %.4f; "+
 				"the validation recall above is measured at this threshold and may fall short of the target; "+
-				"at 0.5 the validation recall was %.4f and the precision %.4f)",
+				"at 0.5 the validation recall was %.4f and the precision %.4f",
 				r.opts.TargetRecall, ev.choice.Recall, ev.choice.Precision, ev.atDefault.Recall, ev.atDefault.Precision)
+			if c.CV != nil {
+				b.WriteString("; each cross-validation fold's head had its own threshold, tuned the same way on its own tuning split")
+			}
+			b.WriteString(")")
 		}
 		b.WriteString(".\n\n")
 	}
 	b.WriteString("## Validation Metrics\n\n")
-	for _, k := range order {
+	for _, k := range metricOrder[r.task()] {
 		if v, ok := c.Metrics[k]; ok {
 			fmt.Fprintf(b, "%s: %s\n\n", k, pyFloat(v))
 		}

@@ -3,6 +3,7 @@ package pipeline_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"image"
 	"image/png"
 	"os"
@@ -104,8 +105,16 @@ func TestRunMulticlass(t *testing.T) {
 			t.Fatal(err)
 		}
 		results, err := card.EvalResults()
-		if err != nil || len(results) != 11 {
-			t.Fatalf("model-index: %d results, %v", len(results), err)
+		if err != nil {
+			t.Fatal(err)
+		}
+		perSplit := map[string]int{}
+		for _, r := range results {
+			perSplit[r.DatasetSplit]++
+		}
+		cvSplit := fmt.Sprintf("%d-fold cross-validation over all %d images", c.CV.Folds, c.CV.Images)
+		if !cmp.Equal(perSplit, map[string]int{"validation": 11, cvSplit: 11}) {
+			t.Fatalf("model-index metrics per split %v, want 11 validation and 11 %s", perSplit, cvSplit)
 		}
 		if !strings.Contains(card.Body, "f1_macro: ") || strings.Contains(card.Body, "Positive class") {
 			t.Fatalf("card body:\n%s", card.Body)

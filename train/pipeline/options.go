@@ -76,6 +76,12 @@ type Options struct {
 	// tuned, on it; the heads are then refitted on the whole training
 	// split. The validation split only measures.
 	TuningFraction float64
+	// Folds is the number of stratified cross-validation folds over all
+	// the images (training and validation splits together) on which each
+	// candidate's generalisation is estimated and the candidates are
+	// ranked (default DefaultFolds, lowered to the smallest class's size;
+	// negative: no cross-validation, rank on the validation split).
+	Folds int
 	// Seed drives the split and the heads (default 42).
 	Seed uint64
 	// Threads is the number of image decoding workers (default GOMAXPROCS);
@@ -140,6 +146,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.TuningFraction <= 0 || o.TuningFraction >= 1 {
 		return o, fmt.Errorf("tuning fraction %v outside (0, 1)", o.TuningFraction)
+	}
+	if o.Folds == 0 {
+		o.Folds = DefaultFolds
 	}
 	if o.Metric == "" {
 		o.Metric = DefaultMetric

@@ -5,7 +5,10 @@
 // same backbone share them), fits each candidate head (logistic regression,
 // MLP, gradient-boosted trees), evaluates it on the validation split with
 // AutoTrain's metrics, optionally tunes the decision threshold for a target
-// recall, ranks the candidates by the chosen metric and builds each
+// recall, estimates each candidate's accuracy on new images by stratified
+// k-fold cross-validation over all the images (heads are cheap next to
+// feature extraction), ranks the candidates by the chosen metric (its
+// cross-validated value when there is one) and builds each
 // candidate's publishable repo files (config.json, preprocessor_config.json,
 // onnx/model.onnx with `pixel_values` in and raw `logits` out,
 // training_params.json, metrics.json, confusion-matrix and ROC PNGs, widget
@@ -43,11 +46,19 @@ type Result struct {
 	// and the threshold is tuned; the rest of Train fits the selection
 	// heads. The final heads are refitted on all of Train.
 	Tuning []Item
+	// CVItems are all the images of the split (Train and Validation, in
+	// label then path order) and Folds their cross-validation folds; both
+	// are nil when the candidates were not cross-validated.
+	CVItems []Item
+	Folds   []int
 	// Candidates are in Options order; Winner indexes the best.
 	Candidates []Candidate
 	Winner     int
-	// RankedBy is the metrics key the ranking used.
+	// RankedBy is the metrics key the ranking used; RankedOn is
+	// RankedOnCV when the candidates were ranked by their cross-validated
+	// value of it, else RankedOnValidation.
 	RankedBy string
+	RankedOn string
 	// Durations of the phases.
 	Durations map[string]time.Duration
 }
@@ -90,7 +101,16 @@ type Candidate struct {
 	Refitted bool
 	// ValidationProbs are the head's class probabilities on Validation.
 	ValidationProbs [][]float64
+	// CV is the candidate's k-fold cross-validated estimate over all the
+	// images (nil when not cross-validated).
+	CV *CrossValidation
 }
+
+// What the candidates were ranked on (Result.RankedOn).
+const (
+	RankedOnCV         = "cross-validation"
+	RankedOnValidation = "validation"
+)
 
 // Phases reported in Events and Durations.
 const (
@@ -98,8 +118,10 @@ const (
 	PhaseSplit    = "split"
 	PhaseFeatures = "features"
 	PhaseTrain    = "train"
-	PhasePackage  = "package"
-	PhaseDone     = "done"
+	// PhaseCrossValidate counts folds: k per candidate.
+	PhaseCrossValidate = "crossvalidate"
+	PhasePackage       = "package"
+	PhaseDone          = "done"
 )
 
 // Event is a progress report.
@@ -175,13 +197,20 @@ func (r *run) run(ctx context.Context) error {
 	if err := r.trainAll(ctx, feats); err != nil {
 		return err
 	}
+	if err := r.crossValidateAll(ctx, feats); err != nil {
+		return err
+	}
 	r.rank()
 	if err := r.packageAll(ctx); err != nil {
 		return err
 	}
-	r.emit(Event{Phase: PhaseDone, Done: len(r.res.Candidates), Total: len(r.res.Candidates),
-		Message: fmt.Sprintf("winner %s (%s %.4f)", r.res.Candidates[r.res.Winner].Name, rankBy,
-			r.res.Candidates[r.res.Winner].Metrics[rankBy])})
+	w := r.res.Candidates[r.res.Winner]
+	msg := fmt.Sprintf("winner %s (validation %s %.4f)", w.Name, rankBy, w.Metrics[rankBy])
+	if w.CV != nil {
+		msg = fmt.Sprintf("winner %s (%d-fold cross-validated %s %.4f ± %.4f, validation %.4f)", w.Name, w.CV.Folds,
+			rankBy, w.CV.Metrics[rankBy], w.CV.StdErr[rankBy], w.Metrics[rankBy])
+	}
+	r.emit(Event{Phase: PhaseDone, Done: len(r.res.Candidates), Total: len(r.res.Candidates), Message: msg})
 	return nil
 }
 

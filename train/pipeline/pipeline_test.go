@@ -72,6 +72,9 @@ func TestRunThreeCandidates(t *testing.T) {
 		t.Fatalf("cached features of %s: %d values, ok %v", res.Validation[0].Path, len(f), ok)
 	}
 	checkRanking(t, res, "recall")
+	if res.RankedOn != pipeline.RankedOnCV {
+		t.Fatalf("ranked on %s, want %s", res.RankedOn, pipeline.RankedOnCV)
+	}
 	checkTuningSplit(t, res)
 	for _, c := range res.Candidates {
 		t.Run(c.Name, func(t *testing.T) {
@@ -83,6 +86,7 @@ func TestRunThreeCandidates(t *testing.T) {
 				t.Errorf("accuracy %.3f: the head learned little", c.Metrics["accuracy"])
 			}
 			checkFiles(t, c, res, false)
+			checkCV(t, c, res, pipeline.DefaultFolds)
 			checkRecomputed(t, c, res)
 			checkONNX(t, rt, c, res, dir)
 		})
@@ -120,6 +124,7 @@ func TestRunThreeCandidates(t *testing.T) {
 	}
 	checkTuningRecall(t, c, res2, cache, backbone, 0.95)
 	checkFiles(t, c, res2, true)
+	checkCV(t, c, res2, pipeline.DefaultFolds)
 	checkRecomputed(t, c, res2)
 }
 
@@ -188,9 +193,17 @@ func checkRanking(t *testing.T, res *pipeline.Result, key string) {
 	if res.Candidates[res.Winner].Rank != 1 {
 		t.Fatalf("winner %d has rank %d", res.Winner, res.Candidates[res.Winner].Rank)
 	}
+	// Ranked on the cross-validated value of the metric when every
+	// candidate has one.
+	value := func(c pipeline.Candidate) float64 { return c.Metrics[key] }
+	if res.RankedOn == pipeline.RankedOnCV {
+		value = func(c pipeline.Candidate) float64 { return c.CV.Metrics[key] }
+	} else if res.RankedOn != pipeline.RankedOnValidation {
+		t.Fatalf("ranked on %q", res.RankedOn)
+	}
 	for i := 1; i < len(byRank); i++ {
-		if byRank[i].Metrics[key] > byRank[i-1].Metrics[key] {
-			t.Fatalf("rank %d has %s %v above rank %d's %v", i+1, key, byRank[i].Metrics[key], i, byRank[i-1].Metrics[key])
+		if value(byRank[i]) > value(byRank[i-1]) {
+			t.Fatalf("rank %d has %s %v above rank %d's %v (%s)", i+1, key, value(byRank[i]), i, value(byRank[i-1]), res.RankedOn)
 		}
 	}
 }
@@ -270,15 +283,21 @@ func checkCard(t *testing.T, c pipeline.Candidate) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var types []string
+	types := map[string][]string{} // by split
 	for _, r := range results {
-		if r.TaskType != "image-classification" || r.DatasetSplit != "validation" {
+		if r.TaskType != "image-classification" || r.DatasetSplit != "validation" &&
+			!strings.Contains(r.DatasetSplit, "-fold cross-validation over all ") {
 			t.Fatalf("eval result %+v", r)
 		}
-		types = append(types, r.MetricType)
+		types[r.DatasetSplit] = append(types[r.DatasetSplit], r.MetricType)
 	}
-	if diff := cmp.Diff([]string{"loss", "f1", "precision", "recall", "roc_auc", "accuracy"}, types); diff != "" {
-		t.Fatalf("model-index metric types (-want +got):\n%s", diff)
+	if len(types["validation"]) == 0 || len(types) != 2 {
+		t.Fatalf("model-index splits %v, want validation and cross-validation", types)
+	}
+	for split, ts := range types {
+		if diff := cmp.Diff([]string{"loss", "f1", "precision", "recall", "roc_auc", "accuracy"}, ts); diff != "" {
+			t.Fatalf("model-index metric types of %s (-want +got):\n%s", split, diff)
+		}
 	}
 	if card.PipelineTag() != "image-classification" || len(card.BaseModels()) != 1 || !slices.Contains(card.Tags(), "quarry") {
 		t.Fatalf("card data %v", card.Data)

@@ -39,6 +39,8 @@ type trainingParams struct {
 	Labels        []string       `json:"labels"`
 	PositiveLabel string         `json:"positive_label,omitempty"`
 	RankedBy      string         `json:"ranked_by"`
+	RankedOn      string         `json:"ranked_on"`
+	CV            *cvParams      `json:"cross_validation,omitempty"`
 	TargetRecall  float64        `json:"target_recall,omitempty"`
 	Threshold     float64        `json:"threshold"`
 	BatchSize     int            `json:"batch_size"`
@@ -76,10 +78,25 @@ func (r *run) selectionNote(c *Candidate) string {
 		s += "; the head was then refitted on the whole training split with the chosen hyper-parameters"
 	}
 	s += "; the validation split took no part in fitting or tuning and is only used to measure the metrics"
-	if len(r.res.Candidates) > 1 {
+	switch {
+	case len(r.res.Candidates) > 1 && r.res.RankedOn == RankedOnCV:
+		s += fmt.Sprintf("; the %d candidates were ranked by their cross-validated %s", len(r.res.Candidates), r.res.RankedBy)
+	case len(r.res.Candidates) > 1:
 		s += fmt.Sprintf(", and to rank the %d candidates by %s", len(r.res.Candidates), r.res.RankedBy)
 	}
+	if cv := c.CV; cv != nil {
+		s += fmt.Sprintf("; cross-validation: each of %d stratified folds of all %d images was measured on a head "+
+			"fitted the same way (its own inner tuning split, selection and refit) on the other folds", cv.Folds, cv.Images)
+	}
 	return s
+}
+
+// cvParams describe the cross-validation of training_params.json.
+type cvParams struct {
+	Folds          int     `json:"folds"`
+	Images         int     `json:"images"`
+	Seed           uint64  `json:"seed"`
+	TuningFraction float64 `json:"tuning_fraction"`
 }
 
 type datasetParams struct {
@@ -96,7 +113,7 @@ func (r *run) trainingParams(spec CandidateSpec, c *Candidate) ([]byte, error) {
 		HeadFitted:    withKV(fitted(c.Model), "refitted_on_whole_training_split", c.Refitted),
 		HeadSelection: withKV(fitted(c.Selection), "fitted_on", "training split minus tuning split"),
 		Selection:     r.selectionNote(c), Seed: r.opts.Seed, Task: r.task(), Labels: r.res.Labels,
-		PositiveLabel: r.res.Positive, RankedBy: r.res.RankedBy, Threshold: c.Threshold,
+		PositiveLabel: r.res.Positive, RankedBy: r.res.RankedBy, RankedOn: r.res.RankedOn, Threshold: c.Threshold,
 		BatchSize: r.opts.BatchSize,
 		Split: splitParams{Source: r.res.SplitSource, Train: len(r.res.Train), Validation: len(r.res.Validation),
 			Tuning: tuningSplitParams{Fraction: r.opts.TuningFraction, Seed: r.tuningSeed(), Fit: len(r.fit),
@@ -107,6 +124,9 @@ func (r *run) trainingParams(spec CandidateSpec, c *Candidate) ([]byte, error) {
 	}
 	if c.Tuned {
 		p.TargetRecall = r.opts.TargetRecall
+	}
+	if cv := c.CV; cv != nil {
+		p.CV = &cvParams{Folds: cv.Folds, Images: cv.Images, Seed: cv.Seed, TuningFraction: r.opts.TuningFraction}
 	}
 	if r.res.SplitSource == "stratified" {
 		p.Split.ValidationFraction = r.opts.ValidationFraction
@@ -165,6 +185,7 @@ type metricsReport struct {
 	ThresholdTuned  bool               `json:"threshold_tuned"`
 	Metrics         map[string]float64 `json:"metrics"`
 	RankedBy        string             `json:"ranked_by"`
+	RankedOn        string             `json:"ranked_on"`
 	Rank            int                `json:"rank"`
 	ValidationSize  int                `json:"validation_size"`
 	EvaluatedOn     string             `json:"evaluated_on"`
@@ -175,6 +196,51 @@ type metricsReport struct {
 	Tuning          *tuningJSON        `json:"threshold_tuning,omitempty"`
 	AtDefault       map[string]float64 `json:"metrics_at_threshold_0_5,omitempty"`
 	PerClass        []perClassJSON     `json:"per_class,omitempty"`
+	CrossValidation *cvJSON            `json:"cross_validation,omitempty"`
+}
+
+// cvJSON is the cross-validated estimate in metrics.json.
+type cvJSON struct {
+	Folds          int            `json:"folds"`
+	Images         int            `json:"images"`
+	Seed           uint64         `json:"seed"`
+	Method         string         `json:"method"`
+	Metrics        map[string]any `json:"metrics"`
+	StandardErrors map[string]any `json:"standard_errors"`
+	PerFold        []foldJSON     `json:"per_fold"`
+}
+
+type foldJSON struct {
+	Size      int            `json:"size"`
+	Train     int            `json:"train"`
+	Threshold float64        `json:"threshold"`
+	Metrics   map[string]any `json:"metrics"`
+}
+
+// cvReport is a candidate's cross-validation for metrics.json (nil when
+// it was not cross-validated).
+func cvReport(cv *CrossValidation) *cvJSON {
+	if cv == nil {
+		return nil
+	}
+	out := &cvJSON{Folds: cv.Folds, Images: cv.Images, Seed: cv.Seed,
+		Method: "stratified k-fold over the training and validation splits together; metrics are the means over " +
+			"the folds, standard errors the folds' sample standard deviation over sqrt(k)",
+		Metrics: finiteMap(cv.Metrics), StandardErrors: finiteMap(cv.StdErr)}
+	for _, f := range cv.PerFold {
+		out.PerFold = append(out.PerFold, foldJSON{Size: f.Size, Train: f.Train, Threshold: f.Threshold,
+			Metrics: finiteMap(f.Metrics)})
+	}
+	return out
+}
+
+// finiteMap is m with NaN and infinities as JSON null.
+func finiteMap(m map[string]float64) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = finite(v)
+	}
+	return out
 }
 
 type rocJSON struct {
@@ -207,7 +273,7 @@ type perClassJSON struct {
 func (r *run) metricsFile(c *Candidate, ev *evaluation) ([]byte, error) {
 	m := metricsReport{Task: r.task(), Labels: r.res.Labels, PositiveLabel: r.res.Positive,
 		Threshold: c.Threshold, ThresholdTuned: c.Tuned, Metrics: c.Metrics, RankedBy: r.res.RankedBy,
-		Rank: c.Rank, ValidationSize: len(r.res.Validation), EvaluatedOn: "validation",
+		RankedOn: r.res.RankedOn, CrossValidation: cvReport(c.CV), Rank: c.Rank, ValidationSize: len(r.res.Validation), EvaluatedOn: "validation",
 		Selection: r.selectionNote(c), TuningSize: len(r.res.Tuning), ConfusionMatrix: r.confusion(ev)}
 	for _, curve := range ev.roc {
 		rj := rocJSON{Label: curve.Label, AUC: finite(curve.AUC)}

@@ -40,4 +40,18 @@ func TestRunGivenValidationSplit(t *testing.T) {
 	if !strings.Contains(string(c.Files["README.md"]), "validation folder given with the dataset") {
 		t.Fatalf("card does not name the split:\n%s", c.Files["README.md"])
 	}
+	// Cross-validation pools the given validation folder with training.
+	checkCV(t, c, res, pipeline.DefaultFolds)
+
+	// Folds < 0: no cross-validation, the validation split alone.
+	res, err = pipeline.Run(context.Background(), pipeline.Options{Dataset: writeFiles(t, files), Positive: "dog",
+		Runtime: rt, Candidates: threeCandidates(backbone)[:1], Folds: -1, Card: pipeline.CardInfo{Examples: -1}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, card := res.Candidates[0], string(res.Candidates[0].Files["README.md"])
+	if c.CV != nil || res.Folds != nil || res.RankedOn != pipeline.RankedOnValidation ||
+		strings.Contains(card, "cross-validation over") || !strings.Contains(card, "## Results on the validation split") {
+		t.Fatalf("Folds -1: cross-validation %+v, ranked on %s, card:\n%s", c.CV, res.RankedOn, card)
+	}
 }

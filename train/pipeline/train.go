@@ -10,8 +10,11 @@ import (
 	"quarry/train/metrics"
 )
 
-// evaluation is a candidate's validation outcome.
+// evaluation is a head's outcome on a labelled set.
 type evaluation struct {
+	// metrics are under AutoTrain's keys, at threshold for a binary task.
+	metrics   map[string]float64
+	threshold float64
 	binary    *metrics.Binary // at the decision threshold
 	atDefault *metrics.Binary // at 0.5, when the threshold was tuned
 	choice    *metrics.ThresholdChoice
@@ -65,25 +68,50 @@ func (r *run) trainOne(spec CandidateSpec, fs featureSet) (Candidate, *evaluatio
 		sets[i] = d
 	}
 	fit, tune, train, val := sets[0], sets[1], sets[2], sets[3]
-	sel, err := r.fitHead(spec, spec.Trainer, fit, tune)
+	h, err := fitTheWay(spec, fit, tune, train)
 	if err != nil {
-		return Candidate{}, nil, fmt.Errorf("selection: %w", err)
+		return Candidate{}, nil, err
 	}
-	c := Candidate{Name: spec.Name, BaseModel: spec.BaseModel, Head: spec.Head, Model: sel, Selection: sel,
-		Threshold: 0.5}
-	if refit, ok := heads.Refit(spec.Trainer, sel); ok {
-		if c.Model, err = r.fitHead(spec, refit, train, heads.Dataset{Classes: train.Classes}); err != nil {
-			return Candidate{}, nil, fmt.Errorf("refit: %w", err)
-		}
-		c.Refitted = true
-	}
+	c := Candidate{Name: spec.Name, BaseModel: spec.BaseModel, Head: spec.Head, Model: h.model, Selection: h.sel,
+		Refitted: h.refitted}
 	c.ValidationProbs = c.Model.Predict(val.X)
-	ev, err := r.evaluate(&c, c.ValidationProbs, val.Y, sel.Predict(tune.X), tune.Y)
-	return c, ev, err
+	ev, err := r.scorer().score(c.ValidationProbs, val.Y, h.sel.Predict(tune.X), tune.Y)
+	if err != nil {
+		return Candidate{}, nil, err
+	}
+	c.Metrics, c.Threshold, c.Tuned = ev.metrics, ev.threshold, ev.choice != nil
+	return c, ev, nil
+}
+
+// fittedHead is a head fitted the pipeline's way.
+type fittedHead struct {
+	// sel is fitted on the fit set, selected on the tuning set; model is
+	// sel refitted on the whole training set (sel itself when the head
+	// cannot be refitted).
+	sel, model heads.Model
+	refitted   bool
+}
+
+// fitTheWay fits a candidate's head as the pipeline does: on fit with its
+// hyper-parameters and early stopping chosen on tune, then again on train
+// (fit and tune together) with those choices.
+func fitTheWay(spec CandidateSpec, fit, tune, train heads.Dataset) (fittedHead, error) {
+	sel, err := fitHead(spec, spec.Trainer, fit, tune)
+	if err != nil {
+		return fittedHead{}, fmt.Errorf("selection: %w", err)
+	}
+	h := fittedHead{sel: sel, model: sel}
+	if refit, ok := heads.Refit(spec.Trainer, sel); ok {
+		if h.model, err = fitHead(spec, refit, train, heads.Dataset{Classes: train.Classes}); err != nil {
+			return fittedHead{}, fmt.Errorf("refit: %w", err)
+		}
+		h.refitted = true
+	}
+	return h, nil
 }
 
 // fitHead fits a head with t and checks its kind.
-func (r *run) fitHead(spec CandidateSpec, t heads.Trainer, train, val heads.Dataset) (heads.Model, error) {
+func fitHead(spec CandidateSpec, t heads.Trainer, train, val heads.Dataset) (heads.Model, error) {
 	model, err := t.Fit(train, val)
 	if err != nil {
 		return nil, err
@@ -107,43 +135,53 @@ func (r *run) dataset(fs featureSet, dir string, items []Item) (heads.Dataset, e
 	return d, nil
 }
 
-// evaluate computes the candidate's validation metrics: binary ones for
-// the explicit positive class (at a threshold tuned for the target recall
-// when asked), or multi-class ones. The threshold is tuned on the selection
-// head's probabilities on the tuning split (tuneProbs, tuneY), never on
-// the validation split it is then measured on.
-func (r *run) evaluate(c *Candidate, probs [][]float64, y []int, tuneProbs [][]float64, tuneY []int) (*evaluation, error) {
-	ev := &evaluation{}
-	if len(r.res.Labels) > 2 {
+// scorer is how this run measures a head.
+func (r *run) scorer() scorer {
+	return scorer{labels: r.res.Labels, pos: r.labelIndex(r.res.Positive), targetRecall: r.opts.TargetRecall}
+}
+
+// scorer measures a head's predictions: binary metrics for the explicit
+// positive class (at a threshold tuned for targetRecall when it is set),
+// or multi-class ones.
+type scorer struct {
+	labels       []string
+	pos          int // the positive class of a binary task
+	targetRecall float64
+}
+
+// score computes the metrics of probs against y. The threshold is tuned
+// on the selection head's probabilities on the tuning split (tuneProbs,
+// tuneY), never on the set it is then measured on.
+func (s scorer) score(probs [][]float64, y []int, tuneProbs [][]float64, tuneY []int) (*evaluation, error) {
+	ev := &evaluation{threshold: 0.5}
+	if len(s.labels) > 2 {
 		m, err := metrics.EvaluateMulticlass(probs, y)
 		if err != nil {
 			return nil, err
 		}
-		ev.multi, c.Metrics = &m, m.Map()
-		ev.roc = oneVsRest(probs, y, r.res.Labels)
+		ev.multi, ev.metrics = &m, m.Map()
+		ev.roc = oneVsRest(probs, y, s.labels)
 		return ev, nil
 	}
-	pos := r.labelIndex(r.res.Positive)
-	at05, err := metrics.EvaluateProbs(probs, y, pos, 0.5)
+	at05, err := metrics.EvaluateProbs(probs, y, s.pos, 0.5)
 	if err != nil {
 		return nil, err
 	}
 	ev.binary = &at05
-	if r.opts.TargetRecall > 0 {
-		scores, positive := binaryScores(tuneProbs, tuneY, pos)
-		ch, err := metrics.ThresholdForRecall(scores, positive, r.opts.TargetRecall)
+	if s.targetRecall > 0 {
+		scores, positive := binaryScores(tuneProbs, tuneY, s.pos)
+		ch, err := metrics.ThresholdForRecall(scores, positive, s.targetRecall)
 		if err != nil {
 			return nil, fmt.Errorf("threshold on the tuning split: %w", err)
 		}
-		tuned, err := metrics.EvaluateProbs(probs, y, pos, ch.Threshold)
+		tuned, err := metrics.EvaluateProbs(probs, y, s.pos, ch.Threshold)
 		if err != nil {
 			return nil, err
 		}
-		ev.binary, ev.atDefault, ev.choice = &tuned, &at05, &ch
-		c.Threshold, c.Tuned = ch.Threshold, true
+		ev.binary, ev.atDefault, ev.choice, ev.threshold = &tuned, &at05, &ch, ch.Threshold
 	}
-	c.Metrics = ev.binary.Map()
-	ev.roc = []rocCurve{{Label: r.res.Positive, AUC: ev.binary.AUC, Points: ev.binary.ROC}}
+	ev.metrics = ev.binary.Map()
+	ev.roc = []rocCurve{{Label: s.labels[s.pos], AUC: ev.binary.AUC, Points: ev.binary.ROC}}
 	return ev, nil
 }
 
@@ -170,11 +208,24 @@ func oneVsRest(probs [][]float64, y []int, labels []string) []rocCurve {
 }
 
 // rank orders the candidates by the ranking metric (higher is better,
-// except loss), then by loss, then in Options order.
+// except loss): by its cross-validated value when every candidate has one
+// (a mean over all the images is a steadier ranking than one split of a
+// fifth of them, so the best of several is less often best by luck), then
+// by its validation value, then by loss the same two ways, then in Options
+// order.
 func (r *run) rank() {
 	key := r.res.RankedBy
-	score := func(c Candidate, k string) float64 {
+	r.res.RankedOn = RankedOnCV
+	for _, c := range r.res.Candidates {
+		if v, ok := cvValue(c, key); !ok || math.IsNaN(v) {
+			r.res.RankedOn = RankedOnValidation
+		}
+	}
+	score := func(c Candidate, k string, cv bool) float64 {
 		v, ok := c.Metrics[k]
+		if cv {
+			v, ok = cvValue(c, k)
+		}
 		if !ok || math.IsNaN(v) {
 			return math.Inf(-1)
 		}
@@ -183,21 +234,38 @@ func (r *run) rank() {
 		}
 		return v
 	}
+	useCV := r.res.RankedOn == RankedOnCV
 	order := make([]int, len(r.res.Candidates))
 	for i := range order {
 		order[i] = i
 	}
 	slices.SortStableFunc(order, func(a, b int) int {
 		ca, cb := r.res.Candidates[a], r.res.Candidates[b]
-		if d := cmpDesc(score(ca, key), score(cb, key)); d != 0 {
-			return d
+		for _, k := range []string{key, metrics.KeyLoss} {
+			if useCV {
+				if d := cmpDesc(score(ca, k, true), score(cb, k, true)); d != 0 {
+					return d
+				}
+			}
+			if d := cmpDesc(score(ca, k, false), score(cb, k, false)); d != 0 {
+				return d
+			}
 		}
-		return cmpDesc(score(ca, metrics.KeyLoss), score(cb, metrics.KeyLoss))
+		return 0
 	})
 	for rank, i := range order {
 		r.res.Candidates[i].Rank = rank + 1
 	}
 	r.res.Winner = order[0]
+}
+
+// cvValue is a candidate's cross-validated value of a metric.
+func cvValue(c Candidate, key string) (float64, bool) {
+	if c.CV == nil {
+		return 0, false
+	}
+	v, ok := c.CV.Metrics[key]
+	return v, ok
 }
 
 func cmpDesc(a, b float64) int {

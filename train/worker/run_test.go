@@ -30,9 +30,14 @@ func TestTrainsAndPushes(t *testing.T) {
 		t.Fatalf("job %s: %s %s", id, j.State, j.Error)
 	}
 	for _, k := range binaryMetrics {
-		if _, ok := j.Metrics[k]; !ok {
-			t.Errorf("metric %s missing from %v", k, j.Metrics)
+		for _, key := range []string{k, worker.CVPrefix + k, worker.CVPrefix + k + worker.CVSESuffix} {
+			if _, ok := j.Metrics[key]; !ok {
+				t.Errorf("metric %s missing from %v", key, j.Metrics)
+			}
 		}
+	}
+	if se := j.Metrics["cv_accuracy_se"]; se < 0 || se > 0.5 {
+		t.Errorf("cross-validated accuracy's standard error %v", se)
 	}
 	if j.Metrics["accuracy"] < 0.6 {
 		t.Errorf("accuracy %v on separable synthetic tiles", j.Metrics["accuracy"])

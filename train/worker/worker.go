@@ -169,13 +169,17 @@ func (t *task) train(ctx context.Context, rt *onnxrt.Runtime, in inputs) (*pipel
 	c := res.Candidates[0]
 	t.logf("%s: %s (%d training, %d validation images, %s split)", c.Name, formatMetrics(c.Metrics),
 		len(res.Train), len(res.Validation), res.SplitSource)
+	if cv := c.CV; cv != nil {
+		t.logf("%s: %d-fold cross-validation over %d images: accuracy %.4f ± %.4f", c.Name, cv.Folds, cv.Images,
+			cv.Metrics["accuracy"], cv.StdErr["accuracy"])
+	}
 	return res, nil
 }
 
 // phaseNames maps pipeline phases onto the job's.
 var phaseNames = map[string]string{pipeline.PhaseValidate: "validate", pipeline.PhaseSplit: "validate",
-	pipeline.PhaseFeatures: "features", pipeline.PhaseTrain: "fit", pipeline.PhasePackage: "package",
-	pipeline.PhaseDone: "package"}
+	pipeline.PhaseFeatures: "features", pipeline.PhaseTrain: "fit", pipeline.PhaseCrossValidate: "crossvalidate",
+	pipeline.PhasePackage: "package", pipeline.PhaseDone: "package"}
 
 func (t *task) onEvent(e pipeline.Event) {
 	phase := cmpOr(phaseNames[e.Phase], e.Phase)
@@ -222,13 +226,32 @@ func (t *task) push(ctx context.Context, c pipeline.Candidate) error {
 	return nil
 }
 
-// finiteMetrics are the candidate's metrics the hub can store, with the
-// decision threshold when it was tuned.
+// Prefixes and suffix of the cross-validated metrics reported to the hub:
+// "cv_accuracy" is the cross-validated accuracy, "cv_accuracy_se" its
+// standard error.
+const (
+	CVPrefix   = "cv_"
+	CVSESuffix = "_se"
+)
+
+// finiteMetrics are the candidate's metrics the hub can store: the
+// validation metrics, the cross-validated ones (CVPrefix) with their
+// standard errors (CVSESuffix), and the decision threshold when it was
+// tuned.
 func finiteMetrics(c pipeline.Candidate) map[string]float64 {
 	out := map[string]float64{}
-	for k, v := range c.Metrics {
+	add := func(k string, v float64) {
 		if !math.IsNaN(v) && !math.IsInf(v, 0) {
 			out[k] = v
+		}
+	}
+	for k, v := range c.Metrics {
+		add(k, v)
+	}
+	if c.CV != nil {
+		for k, v := range c.CV.Metrics {
+			add(CVPrefix+k, v)
+			add(CVPrefix+k+CVSESuffix, c.CV.StdErr[k])
 		}
 	}
 	if c.Tuned {

@@ -95,8 +95,9 @@ async function watchProject(page) {
   const rows = page.locator("#leaderboard tbody tr");
   check((await rows.count()) === 3, `leaderboard has ${await rows.count()} rows`);
   for (let i = 0; i < 3; i++) {
+    // CV f1 ± SE and CV accuracy ± SE, then the six validation metrics.
     const cells = await rows.nth(i).locator("td[data-metric]").allTextContents();
-    check(cells.length === 6 && cells.every((c) => /^\d+\.\d{4}/.test(c.trim())), `row ${i} metrics ${cells}`);
+    check(cells.length === 8 && cells.every((c) => /^\d+\.\d{4}/.test(c.trim())), `row ${i} metrics ${cells}`);
   }
   check((await page.locator("td.best").count()) >= 6, "no best value highlighted per column");
   check((await rows.first().locator(".rank").textContent()).trim() === "1", "first row is not rank 1");

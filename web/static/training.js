@@ -243,8 +243,10 @@
           text(row.querySelector(".progress"), s);
           text(row.querySelector(".rank"), c.rank ? String(c.rank) : "–");
           row.querySelectorAll("td[data-metric]").forEach(function (td) {
-            var v = c.metrics ? c.metrics[td.getAttribute("data-metric")] : undefined;
-            td.textContent = typeof v === "number" ? v.toFixed(4) : "–";
+            var key = td.getAttribute("data-metric");
+            var v = c.metrics ? c.metrics[key] : undefined;
+            var se = c.metrics ? c.metrics[key + "_se"] : undefined; // cross-validated cells: mean ± SE
+            td.textContent = typeof v === "number" ? v.toFixed(4) + (typeof se === "number" ? " ± " + se.toFixed(4) : "") : "–";
           });
         });
         var board = document.getElementById("leaderboard");
@@ -257,7 +259,7 @@
   }
 
   // LOWER_BETTER are the metrics whose best value is the smallest.
-  var LOWER_BETTER = { loss: true };
+  var LOWER_BETTER = { loss: true, cv_loss: true };
 
   function cellValue(row, metric) {
     var td = metric === "rank" ? row.querySelector(".rank") : row.querySelector('td[data-metric="' + CSS.escape(metric) + '"]');
