@@ -7,6 +7,8 @@ package imageproc
 import (
 	"encoding/json"
 	"fmt"
+	"math"
+	"strconv"
 )
 
 // Size is a target size: either Height and Width (stretch to exactly that),
@@ -22,8 +24,10 @@ type Config struct {
 	DoConvertRGB  bool
 	DoResize      bool
 	Size          Size
-	// Resample is the PIL filter code: 2 bilinear (the default), 3 bicubic, 1 lanczos.
-	Resample      int
+	// Resample is the resize filter, by PIL code (see Filter): 2 bilinear
+	// (the default), 0 nearest, 3 bicubic, 1 lanczos; 4 box and 5 hamming
+	// resize bilinearly, as transformers.js does in Node.
+	Resample      Filter
 	DoCenterCrop  bool
 	CropSize      Size
 	DoRescale     bool
@@ -39,7 +43,7 @@ type rawConfig struct {
 	DoConvertRGB         *bool           `json:"do_convert_rgb"`
 	DoResize             *bool           `json:"do_resize"`
 	Size                 json.RawMessage `json:"size"`
-	Resample             *int            `json:"resample"`
+	Resample             json.RawMessage `json:"resample"`
 	DoCenterCrop         *bool           `json:"do_center_crop"`
 	CropSize             json.RawMessage `json:"crop_size"`
 	DoRescale            *bool           `json:"do_rescale"`
@@ -60,7 +64,7 @@ func ParseConfig(data []byte) (*Config, error) {
 	if err := json.Unmarshal(data, &r); err != nil {
 		return nil, fmt.Errorf("imageproc: parse preprocessor config: %w", err)
 	}
-	c := &Config{ProcessorType: r.ImageProcessorType, DoConvertRGB: true, Resample: 2,
+	c := &Config{ProcessorType: r.ImageProcessorType, DoConvertRGB: true, Resample: Bilinear,
 		DoRescale: true, RescaleFactor: 1.0 / 255}
 	if c.ProcessorType == "" {
 		c.ProcessorType = r.FeatureExtractorType
@@ -76,9 +80,6 @@ func (c *Config) fill(r *rawConfig) error {
 	setBool(&c.DoCenterCrop, r.DoCenterCrop)
 	setBool(&c.DoRescale, r.DoRescale)
 	setBool(&c.DoNormalize, r.DoNormalize)
-	if r.Resample != nil {
-		c.Resample = *r.Resample
-	}
 	if r.RescaleFactor != nil {
 		c.RescaleFactor = *r.RescaleFactor
 	}
@@ -91,6 +92,11 @@ func (c *Config) fill(r *rawConfig) error {
 	if c.DoResize && c.Size == (Size{}) {
 		return fmt.Errorf("do_resize without a size")
 	}
+	f, ferr := parseResample(r.Resample)
+	if ferr != nil && c.DoResize {
+		return fmt.Errorf("resample: %w", ferr)
+	}
+	c.Resample = f
 	if c.CropSize, err = parseSize(r.CropSize, false); err != nil {
 		return fmt.Errorf("crop_size: %w", err)
 	}
@@ -113,6 +119,41 @@ func (c *Config) fill(r *rawConfig) error {
 		}
 	}
 	return nil
+}
+
+// filterNames are the resample names transformers.js accepts besides the
+// PIL codes (RawImage.resize maps codes to these names and passes any
+// other value through).
+var filterNames = map[string]Filter{"nearest": Nearest, "lanczos": Lanczos, "bilinear": Bilinear,
+	"bicubic": Bicubic, "box": Box, "hamming": Hamming}
+
+// parseResample reads the resample field as transformers.js does: absent
+// or null is bilinear; a PIL code 0-5 (a number, or a string, since
+// JavaScript object keys are strings) or a method name picks that method;
+// anything else makes transformers.js throw when it resizes, so it is an
+// error here when the config resizes (and bilinear, unused, otherwise).
+func parseResample(raw json.RawMessage) (Filter, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return Bilinear, nil
+	}
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return Bilinear, err
+	}
+	switch v := v.(type) {
+	case float64:
+		if v == math.Trunc(v) && v >= 0 && v <= float64(Hamming) {
+			return Filter(v), nil
+		}
+	case string:
+		if f, ok := filterNames[v]; ok {
+			return f, nil
+		}
+		if n, err := strconv.Atoi(v); err == nil && n >= 0 && n <= int(Hamming) && strconv.Itoa(n) == v {
+			return Filter(n), nil
+		}
+	}
+	return Bilinear, fmt.Errorf("unsupported resampling method %s", raw)
 }
 
 func setBool(dst *bool, v *bool) {

@@ -125,6 +125,16 @@ func TestParseConfig(t *testing.T) {
 		{"normalize with scalars and legacy names", `{"feature_extractor_type": "ViTFeatureExtractor", "do_normalize": true, "mean": 0.5, "std": [0.1, 0.2, 0.3], "do_resize": false, "size": 10}`,
 			Config{ProcessorType: "ViTFeatureExtractor", DoConvertRGB: true, Size: Size{ShortestEdge: 10, LongestEdge: 10}, Resample: 2, DoRescale: true, RescaleFactor: 1.0 / 255,
 				DoNormalize: true, Mean: [3]float64{0.5, 0.5, 0.5}, Std: [3]float64{0.1, 0.2, 0.3}}},
+		{"resample code", `{"size": 8, "resample": 0}`,
+			Config{DoConvertRGB: true, DoResize: true, Size: Size{ShortestEdge: 8, LongestEdge: 8}, Resample: Nearest, DoRescale: true, RescaleFactor: 1.0 / 255}},
+		{"resample name", `{"size": 8, "resample": "lanczos"}`,
+			Config{DoConvertRGB: true, DoResize: true, Size: Size{ShortestEdge: 8, LongestEdge: 8}, Resample: Lanczos, DoRescale: true, RescaleFactor: 1.0 / 255}},
+		{"resample code as a string", `{"size": 8, "resample": "3"}`,
+			Config{DoConvertRGB: true, DoResize: true, Size: Size{ShortestEdge: 8, LongestEdge: 8}, Resample: Bicubic, DoRescale: true, RescaleFactor: 1.0 / 255}},
+		{"resample null", `{"size": 8, "resample": null}`,
+			Config{DoConvertRGB: true, DoResize: true, Size: Size{ShortestEdge: 8, LongestEdge: 8}, Resample: Bilinear, DoRescale: true, RescaleFactor: 1.0 / 255}},
+		{"bad resample unused without resize", `{"resample": 9}`,
+			Config{DoConvertRGB: true, Resample: Bilinear, DoRescale: true, RescaleFactor: 1.0 / 255}},
 		{"mean ignored without do_normalize", `{"image_mean": [1,2,3], "image_std": [1,1,1], "do_center_crop": true, "crop_size": 32}`,
 			Config{DoConvertRGB: true, Resample: 2, DoRescale: true, RescaleFactor: 1.0 / 255, DoCenterCrop: true, CropSize: Size{Height: 32, Width: 32}}},
 	}
@@ -148,6 +158,11 @@ func TestParseConfigErrors(t *testing.T) {
 		`{"do_resize": true}`,
 		`{"do_center_crop": true}`,
 		`{"size": -3}`,
+		`{"size": 8, "resample": 6}`,
+		`{"size": 8, "resample": 2.5}`,
+		`{"size": 8, "resample": "cubic"}`,
+		`{"size": 8, "resample": "02"}`,
+		`{"size": 8, "resample": [1]}`,
 		`not json`,
 	} {
 		if _, err := ParseConfig([]byte(js)); err == nil {

@@ -60,7 +60,7 @@ func (c *Config) Preprocess(img image.Image) ([]float32, int, int, error) {
 		if w <= 0 || h <= 0 {
 			return nil, 0, 0, fmt.Errorf("imageproc: preprocess: %dx%d resizes to %dx%d", m.Width, m.Height, w, h)
 		}
-		m = m.Resize(w, h)
+		m = m.ResizeWith(w, h, c.Resample)
 	}
 	if c.DoCenterCrop {
 		m = m.CenterCrop(c.CropSize.Width, c.CropSize.Height)

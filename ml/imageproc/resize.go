@@ -24,13 +24,48 @@ package imageproc
 //     ty; c4 = (ty*tx)>>12, c2 = ((4096-ty)*tx)>>12, c3 = ty-c4,
 //     c1 = (4096-ty)-c2; value = (c1*p1 + c2*p2 + c3*p3 + c4*p4 + 2048)>>12.
 //
-// TestResizeAgreesWithTransformersJS checks this against transformers.js on
-// thousands of sizes.
+// TestResizeAgreesWithTransformersJS checks this, and the other filters of
+// ResizeWith, against transformers.js on thousands of sizes.
 
 const (
 	weightShift = 12 // VIPS_INTERPOLATE_SHIFT
 	weightScale = 1 << weightShift
 )
+
+// Filter is a resampling method, numbered as PIL's (and so as the resample
+// field of preprocessor_config.json).
+type Filter int
+
+// The PIL filter codes transformers.js maps to its resize methods.
+const (
+	Nearest  Filter = 0
+	Lanczos  Filter = 1
+	Bilinear Filter = 2
+	Bicubic  Filter = 3
+	Box      Filter = 4 // resized bilinearly, as transformers.js does in Node
+	Hamming  Filter = 5 // resized bilinearly, as transformers.js does in Node
+)
+
+// ResizeWith scales m to w x h as transformers.js's RawImage.resize does in
+// Node with the given filter: nearest, bilinear and bicubic are libvips'
+// affine with that interpolator; lanczos is sharp's resize with the lanczos3
+// kernel; box and hamming fall back to bilinear. A same-size resize returns
+// m itself, whatever the filter.
+func (m *RGB) ResizeWith(w, h int, f Filter) *RGB {
+	if w == m.Width && h == m.Height {
+		return m
+	}
+	switch f {
+	case Nearest:
+		return m.resizeNearest(w, h)
+	case Bicubic:
+		return m.resizeBicubic(w, h)
+	case Lanczos:
+		return m.resizeLanczos(w, h)
+	default:
+		return m.Resize(w, h)
+	}
+}
 
 // resizeColumn is where one output column samples the input: the byte
 // offset of its left tap in a row, its horizontal weight, and whether its

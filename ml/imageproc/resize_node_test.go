@@ -60,14 +60,71 @@ func resizeInput(rng *lcg, i int, c resizeCase) *imageproc.RGB {
 	return m
 }
 
+// bicubicOffsetCases are stretches of a few pixels to 128*q (q odd) on one
+// axis: their positions fall on or near the edges of the 1/64 weight
+// steps, so the +2 start of the bicubic stencil (1 + window offset)
+// matters there; a +1 start differs in about a quarter of them.
+func bicubicOffsetCases() []resizeCase {
+	var cases []resizeCase
+	for q := 3; q <= 23; q += 2 {
+		for n := 2; n <= 9; n++ {
+			cases = append(cases, resizeCase{n, 2, 128 * q, 3}, resizeCase{2, n, 3, 128 * q})
+		}
+	}
+	return cases
+}
+
+// lanczosCases add large one-axis reductions (box shrinks by many
+// integer factors, long kernels), medium two-axis ones and one-axis
+// enlargements, the parts of sharp's resize that the common sweep
+// exercises least.
+func lanczosCases() []resizeCase {
+	rng := lcg(99)
+	var cases []resizeCase
+	for range 150 {
+		n := 50 + rng.intn(3950)
+		m := 1 + rng.intn(max(1, n*9/10))
+		cases = append(cases, resizeCase{n, 3, m, 3}, resizeCase{3, n, 3, m})
+	}
+	for range 60 {
+		cases = append(cases, resizeCase{100 + rng.intn(700), 100 + rng.intn(700), 10 + rng.intn(190), 10 + rng.intn(190)})
+	}
+	for range 100 {
+		n := 2 + rng.intn(60)
+		m := n + 1 + rng.intn(1000)
+		cases = append(cases, resizeCase{n, 2, m, 3}, resizeCase{2, n, 3, m})
+	}
+	return append(cases, resizeCase{4000, 3000, 224, 224})
+}
+
 // TestResizeAgreesWithTransformersJS runs transformers.js's
-// RawImage.resize (bilinear, as its image processors call it) in Node on
-// about 2,800 images of many sizes, up- and downscaling, and requires
-// RGB.Resize to give the same bytes for every one.
+// RawImage.resize in Node with each resample filter Quarry implements
+// (bilinear, nearest, bicubic: sharp's affine; lanczos: sharp's resize)
+// on about 2,800 images of many sizes, up- and downscaling, plus cases
+// aimed at each filter's weak spots, and requires RGB.ResizeWith to give
+// the same bytes for every one.
 func TestResizeAgreesWithTransformersJS(t *testing.T) {
 	node, e2eDir := nodeWithTransformers(t)
+	for _, c := range []struct {
+		name   string
+		filter imageproc.Filter
+		extra  []resizeCase
+	}{
+		{"bilinear", imageproc.Bilinear, nil},
+		{"nearest", imageproc.Nearest, nil},
+		{"bicubic", imageproc.Bicubic, bicubicOffsetCases()},
+		{"lanczos", imageproc.Lanczos, lanczosCases()},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			compareResizes(t, node, e2eDir, c.filter, append(resizeCases(), c.extra...))
+		})
+	}
+}
+
+// compareResizes resizes every case with transformers.js (resample code
+// f) and with RGB.ResizeWith and requires identical bytes.
+func compareResizes(t *testing.T, node, e2eDir string, f imageproc.Filter, cases []resizeCase) {
 	dir := t.TempDir()
-	cases := resizeCases()
 	rng := lcg(5)
 	inputs := make([]*imageproc.RGB, len(cases))
 	var in bytes.Buffer
@@ -83,7 +140,7 @@ func TestResizeAgreesWithTransformersJS(t *testing.T) {
 	for i, c := range cases {
 		list[i] = [4]int{c.W, c.H, c.w, c.h}
 	}
-	job, err := json.Marshal(map[string]any{"in": inPath, "out": outPath, "cases": list})
+	job, err := json.Marshal(map[string]any{"in": inPath, "out": outPath, "resample": int(f), "cases": list})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +155,7 @@ func TestResizeAgreesWithTransformersJS(t *testing.T) {
 		if len(want) < n {
 			t.Fatalf("transformers.js wrote too little output (case %d of %d)", i, len(cases))
 		}
-		got := inputs[i].Resize(c.w, c.h).Pix
+		got := inputs[i].ResizeWith(c.w, c.h, f).Pix
 		if diff := firstDiff(got, want[:n]); diff != "" {
 			failed++
 			if failed <= 10 {
@@ -107,6 +164,9 @@ func TestResizeAgreesWithTransformersJS(t *testing.T) {
 		}
 		values += n
 		want = want[n:]
+	}
+	if len(want) != 0 {
+		t.Errorf("transformers.js wrote %d bytes more than expected", len(want))
 	}
 	if failed > 0 {
 		t.Errorf("%d of %d resizes differ from transformers.js", failed, len(cases))

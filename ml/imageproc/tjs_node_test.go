@@ -32,6 +32,17 @@ var tjsConfigs = []struct{ name, json string }{
 		"do_center_crop": true, "crop_size": {"height": 64, "width": 64},
 		"do_normalize": true, "image_mean": [0.5, 0.5, 0.5], "image_std": [0.5, 0.5, 0.5]}`},
 	{"no_normalize", `{"image_processor_type": "MobileNetV2ImageProcessor", "size": {"height": 48, "width": 48}, "rescale_factor": 0.5}`},
+	// The other resample filters: PIL codes, a name, and 5 (hamming),
+	// which transformers.js resizes bilinearly in Node.
+	{"nearest", `{"image_processor_type": "MobileNetV2ImageProcessor", "size": {"height": 120, "width": 160}, "resample": 0}`},
+	{"bicubic_crop", `{"image_processor_type": "MobileNetV2ImageProcessor", "size": {"shortest_edge": 72}, "resample": "bicubic",
+		"do_center_crop": true, "crop_size": {"height": 64, "width": 64},
+		"do_normalize": true, "image_mean": [0.5, 0.5, 0.5], "image_std": [0.5, 0.5, 0.5]}`},
+	{"lanczos", `{"image_processor_type": "MobileNetV2ImageProcessor", "size": {"height": 120, "width": 160}, "resample": 1,
+		"do_normalize": true, "image_mean": [0.5, 0.4, 0.3], "image_std": [0.2, 0.25, 0.5]}`},
+	{"lanczos_crop", `{"image_processor_type": "MobileNetV2ImageProcessor", "size": {"shortest_edge": 72}, "resample": 1,
+		"do_center_crop": true, "crop_size": {"height": 64, "width": 64}}`},
+	{"hamming", `{"image_processor_type": "MobileNetV2ImageProcessor", "size": {"height": 48, "width": 48}, "resample": 5}`},
 }
 
 // tjsResult is one line printed by testdata/tjs_preprocess.mjs.
@@ -119,8 +130,8 @@ type tjsComparison struct {
 }
 
 // check asserts the issue's bound for every config, resizing included
-// (RGB.Resize reproduces libvips' affine bilinear bit for bit, so the
-// values agree exactly; the bound leaves room only for float rounding).
+// (RGB.ResizeWith reproduces sharp's resizes bit for bit, so the values
+// agree exactly; the bound leaves room only for float rounding).
 func (c tjsComparison) check(t *testing.T, file, config string) {
 	t.Helper()
 	if c.max > tjsTolerance {
