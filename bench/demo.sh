@@ -8,7 +8,7 @@
 #   3. server RSS with 5 models loaded, then after every 1,000 predict requests (4 steps)
 # The server runs on loopback over a temporary data directory with --threads $BENCH_THREADS;
 # the Go program bench/demo does the measuring. Results go to bench/results/.
-# Knobs: BENCH_THREADS (2), BENCH_REQUESTS (200), BENCH_IMAGES (64), BENCH_INFLIGHT (4),
+# Knobs: BENCH_THREADS (2), BENCH_SERVER_THREADS (the server's, default BENCH_THREADS), BENCH_REQUESTS (200), BENCH_IMAGES (64), BENCH_INFLIGHT (4),
 # BENCH_MEM_REQUESTS (1000), BENCH_MEM_STEPS (4), BENCH_KEEP=1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,7 +34,7 @@ mkdir -p "$RESULTS" "$WORK/data"
 go build -o "$WORK/demobench" ./bench/demo
 TOKEN=$("$QUARRY" user create bench --data "$WORK/data" | tail -n 1)
 "$QUARRY" import-base --models third_party/models --data "$WORK/data" >/dev/null
-QUARRY_ORT_LIB=$ORT_LIB QUARRY_DEMO_RATE=-1 QUARRY_ORT_THREADS=$THREADS start_quarry "$WORK/data"
+QUARRY_ORT_LIB=$ORT_LIB QUARRY_DEMO_RATE=-1 QUARRY_ORT_THREADS=${BENCH_SERVER_THREADS:-$THREADS} start_quarry "$WORK/data"
 
 {
 	echo "Quarry demo benchmarks, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, $(node --version)," \

@@ -58,7 +58,7 @@ func openRaw(lib, dir string, threads int) (*rawSession, error) {
 	if err != nil {
 		return nil, err
 	}
-	rt, err := onnxrt.Open(lib, onnxrt.Options{IntraOpThreads: threads})
+	rt, err := onnxrt.Open(lib, onnxrt.Options{IntraOpThreads: threads, NoSpinning: true}) // as the server
 	if err != nil {
 		return nil, err
 	}

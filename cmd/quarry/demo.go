@@ -118,7 +118,7 @@ func registerDemo(app *fiber.App, svc *hub.Service, f *demoFlags, publicURL stri
 		MaxFileSize: *f.maxFileSize, RateLimit: demo.RateLimit{PerSecond: *f.rate, Burst: *f.burst},
 		Caller: hubsource.CallerFunc(svc), CSRF: hubsource.CSRFFunc, Logf: logf}
 	lib := f.ortLibPath()
-	rt, err := onnxrt.Open(lib, onnxrt.Options{IntraOpThreads: *f.threads})
+	rt, err := onnxrt.Open(lib, onnxrt.Options{IntraOpThreads: *f.threads, NoSpinning: true})
 	switch {
 	case err == nil:
 		d.rt, d.clf = rt, classify.New(rt, classify.Options{MaxConcurrent: runSlots(*f.threads)})

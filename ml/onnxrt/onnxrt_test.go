@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -169,5 +170,34 @@ func TestRunRejectsBadShapes(t *testing.T) {
 	}
 	if _, err := rt.NewSession(nchwBackbone(t), []string{"nope"}, []string{"features"}); err == nil {
 		t.Fatal("session with an unknown input succeeded")
+	}
+}
+
+// TestNoSpinningSameResults: the server's option is accepted by ONNX
+// Runtime and changes scheduling only, never results.
+func TestNoSpinningSameResults(t *testing.T) {
+	model := nchwBackbone(t)
+	x := make([]float32, 2*3*4*4)
+	for i := range x {
+		x[i] = float32(i%7) / 7
+	}
+	var outs [2][]float32
+	for i, nospin := range []bool{false, true} {
+		rt, err := onnxrt.Open(mltest.ORTLibrary(t), onnxrt.Options{IntraOpThreads: 2, NoSpinning: nospin})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := rt.NewSession(model, []string{"image"}, []string{"features"})
+		if err != nil {
+			t.Fatalf("NoSpinning %t: %v", nospin, err)
+		}
+		if outs[i], _, err = s.Run(x, []int64{2, 3, 4, 4}); err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+		rt.Close()
+	}
+	if len(outs[0]) != 6 || !slices.Equal(outs[0], outs[1]) {
+		t.Fatalf("outputs %v (spinning) and %v (not)", outs[0], outs[1])
 	}
 }

@@ -31,7 +31,7 @@ func registerDemo(app *fiber.App, svc *hub.Service, cfg Config, log *slog.Logger
 	logf := func(format string, args ...any) { log.Info(fmt.Sprintf(format, args...)) }
 	dc := demo.Config{Source: hubsource.New(svc), Flagger: hubsource.NewFlagger(svc), PublicURL: cfg.PublicURL,
 		MaxFileSize: demoMaxFile, Caller: hubsource.CallerFunc(svc), CSRF: hubsource.CSRFFunc, Logf: logf}
-	rt, err := onnxrt.Open(cfg.ORTLib, onnxrt.Options{})
+	rt, err := onnxrt.Open(cfg.ORTLib, onnxrt.Options{NoSpinning: true})
 	switch {
 	case err == nil:
 		dc.Classifier = classify.New(rt, classify.Options{})
