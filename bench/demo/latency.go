@@ -90,13 +90,21 @@ func (r *rawSession) tensor(data []byte) ([]float32, []int64, error) {
 
 // latencyResult compares run/predict with a bare Session.Run.
 type latencyResult struct {
-	Raw, RawPre, Predict, UploadPredict stats
+	Raw, RawIdle, RawPre, Predict, UploadPredict stats
 	Config                              stats // GET config: model resolution, no inference
 	Block                               int   // requests of one kind in a row
 }
 
+// idleGap is how long the CPU idles before the "after idle" raw run: about
+// the gap between two sequential HTTP requests' runs in the server. On
+// these machines a run after a short idle is slower than a run right after
+// another (threads parked, caches and clocks cold), and every sequential
+// HTTP request pays that; the figure shows how much of the overhead it is.
+const idleGap = 2 * time.Millisecond
+
 // measureLatency times ways of classifying one JPEG: Session.Run on the
-// preprocessed tensor; decode + preprocess + Run; run/predict of the image
+// preprocessed tensor, back to back and after idleGap; decode + preprocess
+// + Run; run/predict of the image
 // uploaded once; upload + run/predict; and GET config (resolving the model
 // per request, no inference). The ways take turns in blocks of `block`
 // sequential calls, each block after `warm` untimed calls, so that
@@ -115,6 +123,7 @@ func measureLatency(h *hub, root string, raw *rawSession, jpg []byte, n, warm, b
 	}
 	ways := []func() error{
 		func() error { _, _, err := raw.sess.Run(x, shape); return err },
+		func() error { _, _, err := raw.sess.Run(x, shape); return err }, // timed after idleGap
 		func() error {
 			x, shape, err := raw.tensor(jpg)
 			if err == nil {
@@ -136,6 +145,9 @@ func measureLatency(h *hub, root string, raw *rawSession, jpg []byte, n, warm, b
 	for len(times[0]) < n {
 		for w, fn := range ways {
 			for i := -warm; i < min(block, n-len(times[w])); i++ {
+				if w == 1 {
+					time.Sleep(idleGap)
+				}
 				start := time.Now()
 				if err := fn(); err != nil {
 					return nil, err
@@ -146,7 +158,7 @@ func measureLatency(h *hub, root string, raw *rawSession, jpg []byte, n, warm, b
 			}
 		}
 	}
-	return &latencyResult{Raw: summarize(times[0]), RawPre: summarize(times[1]),
-		Predict: summarize(times[2]), UploadPredict: summarize(times[3]), Config: summarize(times[4]),
+	return &latencyResult{Raw: summarize(times[0]), RawIdle: summarize(times[1]), RawPre: summarize(times[2]),
+		Predict: summarize(times[3]), UploadPredict: summarize(times[4]), Config: summarize(times[5]),
 		Block: block}, nil
 }

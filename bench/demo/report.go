@@ -13,6 +13,7 @@ func report(w io.Writer, cfg *config, res *results) {
 	p("Latency, one 224 px JPEG tile, %d sequential requests of each kind, taking turns in blocks of %d (each after %d untimed), ORT intra-op threads %d",
 		l.Predict.N, l.Block, cfg.warm, cfg.threads)
 	p("  raw Session.Run on the preprocessed tensor (this process): %s", l.Raw)
+	p("  raw Session.Run after %v idle (this process):              %s", idleGap, l.RawIdle)
 	p("  raw decode + preprocess + Session.Run (this process):      %s", l.RawPre)
 	p("  POST run/predict (image uploaded once):                     %s", l.Predict)
 	p("  POST upload + POST run/predict:                             %s", l.UploadPredict)
@@ -20,6 +21,7 @@ func report(w io.Writer, cfg *config, res *results) {
 	p("  overhead of run/predict over Session.Run: p50 %+.1f%%, p99 %+.1f%%  (goal: < 30%%)",
 		over(l.Predict.P50, l.Raw.P50), over(l.Predict.P99, l.Raw.P99))
 	p("  overhead of run/predict over decode + preprocess + Run: p50 %+.1f%%", over(l.Predict.P50, l.RawPre.P50))
+	p("  overhead of run/predict over Session.Run after %v idle: p50 %+.1f%%", idleGap, over(l.Predict.P50, l.RawIdle.P50))
 	p("  run/predict minus Session.Run: p50 %+.2f ms, of which decode + preprocess %+.2f ms",
 		l.Predict.P50-l.Raw.P50, l.RawPre.P50-l.Raw.P50)
 	p("")
