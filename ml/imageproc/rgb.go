@@ -25,9 +25,10 @@ func ToRGB(img image.Image) *RGB {
 		ycbcrToRGB(out, src)
 	case *image.NRGBA:
 		for y := 0; y < h; y++ {
-			row := src.Pix[src.PixOffset(b.Min.X, b.Min.Y+y):]
+			row := src.Pix[src.PixOffset(b.Min.X, b.Min.Y+y):][:4*w]
+			o := out.Pix[3*y*w:][:3*w]
 			for x := 0; x < w; x++ {
-				out.set(x, y, row[4*x], row[4*x+1], row[4*x+2])
+				o[3*x], o[3*x+1], o[3*x+2] = row[4*x], row[4*x+1], row[4*x+2]
 			}
 		}
 	case *image.NRGBA64:

@@ -11,22 +11,22 @@ const (
 	pass1Bits = 2
 )
 
-// fix returns round(x * 2^13), the constants of the factorisation.
-func fix(x float64) int { return int(x*(1<<constBits) + 0.5) }
-
-var (
-	fix0298631336 = fix(0.298631336)
-	fix0390180644 = fix(0.390180644)
-	fix0541196100 = fix(0.541196100)
-	fix0765366865 = fix(0.765366865)
-	fix0899976223 = fix(0.899976223)
-	fix1175875602 = fix(1.175875602)
-	fix1501321110 = fix(1.501321110)
-	fix1847759065 = fix(1.847759065)
-	fix1961570560 = fix(1.961570560)
-	fix2053119869 = fix(2.053119869)
-	fix2562915447 = fix(2.562915447)
-	fix3072711026 = fix(3.072711026)
+// The constants of the factorisation, round(x * 2^13) for the x in each
+// name (TestIDCTConstants recomputes them); constants, not variables, so
+// that the compiler folds them into the multiplications.
+const (
+	fix0298631336 = 2446
+	fix0390180644 = 3196
+	fix0541196100 = 4433
+	fix0765366865 = 6270
+	fix0899976223 = 7373
+	fix1175875602 = 9633
+	fix1501321110 = 12299
+	fix1847759065 = 15137
+	fix1961570560 = 16069
+	fix2053119869 = 16819
+	fix2562915447 = 20995
+	fix3072711026 = 25172
 )
 
 // rangeLimit maps (v & 1023) of an IDCT output v to a sample: v+128
