@@ -424,3 +424,36 @@ func TestToRGBFromYCbCrMatchesGenericPath(t *testing.T) {
 		}
 	}
 }
+
+// TestBatchIntoReusesMemory: a large enough dst is written in place (the
+// classifier recycles its tensors) with the values Batch computes.
+func TestBatchIntoReusesMemory(t *testing.T) {
+	cfg, err := ParseConfig([]byte(`{"do_resize": true, "size": {"height": 8, "width": 8}, "do_rescale": true,
+		"rescale_factor": 0.00392156862745098, "do_normalize": true, "image_mean": [0.5, 0.5, 0.5], "image_std": [0.5, 0.5, 0.5]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	imgs := []image.Image{pattern(), pattern().SubImage(image.Rect(3, 2, 30, 20))}
+	for n := 1; n <= 2; n++ {
+		want, wantShape, err := cfg.Batch(imgs[:n])
+		if err != nil {
+			t.Fatal(err)
+		}
+		dst := make([]float32, 0, 2*3*8*8)
+		got, shape, err := cfg.BatchInto(dst, imgs[:n])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if &got[0] != &dst[:1][0] {
+			t.Fatalf("%d images: BatchInto did not write into dst", n)
+		}
+		if !cmp.Equal(got, want) || !cmp.Equal(shape, wantShape) {
+			t.Fatalf("%d images: BatchInto = %v %v, Batch = %v %v", n, got, shape, want, wantShape)
+		}
+	}
+	small := make([]float32, 0, 10) // too small: a fresh tensor, same values
+	got, _, err := cfg.BatchInto(small, imgs)
+	if want, _, _ := cfg.Batch(imgs); err != nil || !cmp.Equal(got, want) {
+		t.Fatalf("BatchInto with a small dst = %v, %v", got, err)
+	}
+}

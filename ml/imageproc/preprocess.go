@@ -50,6 +50,12 @@ func (c *Config) TensorSize(w, h int) (int, int) {
 // arithmetic (rescale and normalize are computed in float64 and stored as
 // float32, like its Float32Array).
 func (c *Config) Preprocess(img image.Image) ([]float32, int, int, error) {
+	return c.preprocessInto(nil, img)
+}
+
+// preprocessInto is Preprocess writing into dst's memory when it is large
+// enough.
+func (c *Config) preprocessInto(dst []float32, img image.Image) ([]float32, int, int, error) {
 	b := img.Bounds()
 	if b.Dx() <= 0 || b.Dy() <= 0 {
 		return nil, 0, 0, fmt.Errorf("imageproc: preprocess: empty image")
@@ -65,12 +71,17 @@ func (c *Config) Preprocess(img image.Image) ([]float32, int, int, error) {
 	if c.DoCenterCrop {
 		m = m.CenterCrop(c.CropSize.Width, c.CropSize.Height)
 	}
-	return c.tensor(m), m.Height, m.Width, nil
+	return c.tensor(dst, m), m.Height, m.Width, nil
 }
 
-func (c *Config) tensor(m *RGB) []float32 {
+// tensor writes m's input values into dst (reallocated when too small).
+func (c *Config) tensor(dst []float32, m *RGB) []float32 {
 	plane := m.Width * m.Height
-	out := make([]float32, 3*plane)
+	out := dst[:0]
+	if cap(out) < 3*plane {
+		out = make([]float32, 3*plane)
+	}
+	out = out[:3*plane]
 	lut := c.valueTable()
 	r, g, b := out[:plane], out[plane:2*plane], out[2*plane:]
 	pix := m.Pix[:3*plane]
@@ -104,23 +115,36 @@ func (c *Config) valueTable() *[3][256]float32 {
 // [N, 3, H, W]. All images must yield the same H and W (true whenever the
 // config has a fixed size or a centre crop).
 func (c *Config) Batch(imgs []image.Image) ([]float32, []int64, error) {
+	return c.BatchInto(nil, imgs)
+}
+
+// BatchInto is Batch reusing dst's memory when it is large enough, so that
+// a caller can recycle tensors (a 224 px image is 600 KB of float32).
+func (c *Config) BatchInto(dst []float32, imgs []image.Image) ([]float32, []int64, error) {
 	if len(imgs) == 0 {
 		return nil, nil, fmt.Errorf("imageproc: batch: no images")
 	}
-	var out []float32
+	out := dst[:0]
 	var h0, w0 int
 	for i, img := range imgs {
-		t, h, w, err := c.Preprocess(img)
+		free := out[len(out):cap(out)]
+		t, h, w, err := c.preprocessInto(free, img)
 		if err != nil {
 			return nil, nil, fmt.Errorf("imageproc: batch image %d: %w", i, err)
 		}
-		if i == 0 {
-			h0, w0 = h, w
-			out = make([]float32, 0, len(imgs)*len(t))
-		} else if h != h0 || w != w0 {
+		if i > 0 && (h != h0 || w != w0) {
 			return nil, nil, fmt.Errorf("imageproc: batch image %d is %dx%d, image 0 is %dx%d", i, w, h, w0, h0)
 		}
-		out = append(out, t...)
+		switch {
+		case i == 0 && len(imgs) > 1 && cap(t) < len(imgs)*len(t):
+			out, h0, w0 = append(make([]float32, 0, len(imgs)*len(t)), t...), h, w
+		case i == 0:
+			out, h0, w0 = t, h, w
+		case len(t) <= len(free) && &free[0] == &t[0]: // written in place
+			out = out[:len(out)+len(t)]
+		default:
+			out = append(out, t...)
+		}
 	}
 	return out, []int64{int64(len(imgs)), 3, int64(h0), int64(w0)}, nil
 }
