@@ -91,8 +91,8 @@ func (r *rawSession) tensor(data []byte) ([]float32, []int64, error) {
 // latencyResult compares run/predict with a bare Session.Run.
 type latencyResult struct {
 	Raw, RawIdle, RawPre, Predict, UploadPredict stats
-	Config                              stats // GET config: model resolution, no inference
-	Block                               int   // requests of one kind in a row
+	Config                                       stats // GET config: model resolution, no inference
+	Block                                        int   // requests of one kind in a row
 }
 
 // idleGap is how long the CPU idles before the "after idle" raw run: about

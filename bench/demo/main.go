@@ -27,7 +27,7 @@ const baseModel = "quarry/mobilenet-v2-140-224"
 
 // config holds the command line.
 type config struct {
-	url, token, user, lib, node, nodeModules, self, work, out        string
+	url, token, user, lib, node, nodeModules, self, work, out               string
 	pid, threads, n, warm, block, images, inflight, rounds, requests, steps int
 }
 
