@@ -12,11 +12,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsbatch "github.com/aws/aws-sdk-go-v2/service/batch"
-	"github.com/aws/aws-sdk-go-v2/service/batch/types"
 	"github.com/google/go-cmp/cmp"
 
 	"quarry/hub"
-	"quarry/infra/internal/awsconf"
 	"quarry/infra/jobs/batch"
 	"quarry/internal/awsjobtest"
 	"quarry/internal/awstest"
@@ -41,41 +39,11 @@ func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	srv := awstest.Need(t, moto)
 	ctx := context.Background()
-	ac, err := awsconf.Load(ctx, awsconf.Options{Region: awstest.Region, Endpoint: srv.URL,
-		AccessKeyID: awstest.AccessKeyID, SecretAccessKey: awstest.SecretAccessKey})
+	q, err := awsjobtest.NewBatchQueue(ctx, srv.URL, fmt.Sprintf("quarry-%d", seq.Add(1)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := seq.Add(1)
-	f := &fixture{client: awsbatch.NewFromConfig(ac), queue: fmt.Sprintf("quarry-gpu-%d", n),
-		jobDef: fmt.Sprintf("quarry-trainer-%d", n), rec: awsjobtest.NewRecorder()}
-	if err := awsjobtest.RunBatchJobsWithoutDocker(ctx, srv.URL); err != nil {
-		t.Fatal(err)
-	}
-	role, err := awsjobtest.CreateRole(ctx, srv.URL, "quarry-batch-service")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ce, err := f.client.CreateComputeEnvironment(ctx, &awsbatch.CreateComputeEnvironmentInput{
-		ComputeEnvironmentName: aws.String(fmt.Sprintf("quarry-ce-%d", n)), Type: types.CETypeUnmanaged,
-		ServiceRole: aws.String(role)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = f.client.CreateJobQueue(ctx, &awsbatch.CreateJobQueueInput{JobQueueName: aws.String(f.queue),
-		State: types.JQStateEnabled, Priority: aws.Int32(1), ComputeEnvironmentOrder: []types.ComputeEnvironmentOrder{
-			{ComputeEnvironment: ce.ComputeEnvironmentArn, Order: aws.Int32(1)}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Legacy vcpus/memory: moto answers resourceRequirements with numbers
-	// ("1.0") that the SDK refuses to decode.
-	_, err = f.client.RegisterJobDefinition(ctx, &awsbatch.RegisterJobDefinitionInput{JobDefinitionName: aws.String(f.jobDef),
-		Type: types.JobDefinitionTypeContainer, ContainerProperties: &types.ContainerProperties{
-			Image: aws.String("quarry-trainer:latest"), Vcpus: aws.Int32(4), Memory: aws.Int32(15000)}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := &fixture{client: q.Client, queue: q.Queue, jobDef: q.JobDefinition, rec: awsjobtest.NewRecorder()}
 	f.runner, err = batch.New(ctx, batch.Config{JobQueue: f.queue, JobDefinition: f.jobDef, GPUs: 1,
 		Timeout: 2 * time.Hour, Region: awstest.Region, Endpoint: srv.URL, AccessKeyID: awstest.AccessKeyID,
 		SecretAccessKey: awstest.SecretAccessKey, HTTPClient: f.rec})
