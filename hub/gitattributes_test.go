@@ -89,7 +89,7 @@ func TestUploadMode(t *testing.T) {
 		{"cut rune in partial sample", PreuploadFile{Path: "a.txt", Size: 5000, Sample: utf8Cut}, UploadRegular},
 		{"cut rune at end of file", PreuploadFile{Path: "a.txt", Size: int64(len(utf8Cut)), Sample: utf8Cut}, UploadLFS},
 	} {
-		if got := uploadMode(rules, tc.f); got != tc.want {
+		if got := uploadMode(rules, tc.f, LFSSizeThreshold); got != tc.want {
 			t.Fatalf("%s: uploadMode = %s, want %s", tc.name, got, tc.want)
 		}
 	}

@@ -31,6 +31,14 @@ const (
 // LFSSizeThreshold is the size from which files always go to LFS.
 const LFSSizeThreshold = 10 << 20
 
+// lfsThreshold is Service.LFSThreshold or its default.
+func (s *Service) lfsThreshold() int64 {
+	if s.LFSThreshold > 0 {
+		return s.LFSThreshold
+	}
+	return LFSSizeThreshold
+}
+
 // maxPreuploadFiles bounds one preupload call (clients send 100 or 256).
 const maxPreuploadFiles = 1000
 
@@ -67,7 +75,7 @@ func (s *Service) Preupload(ctx context.Context, c *Caller, id RepoID, rev strin
 		if err := ValidatePath(f.Path); err != nil {
 			return nil, err
 		}
-		mode := uploadMode(lfsRules, f)
+		mode := uploadMode(lfsRules, f, s.lfsThreshold())
 		oid, err := s.existingOID(ctx, root, f.Path, mode)
 		if err != nil {
 			return nil, err
@@ -87,13 +95,13 @@ func (s *Service) textOr(ctx context.Context, tree, path, given string) (string,
 }
 
 // uploadMode applies HF's rule: LFS when the path matches an LFS pattern,
-// the file is 10 MiB or more, or its sample looks binary; empty files are
-// always regular.
-func uploadMode(lfsRules []globRule, f PreuploadFile) string {
+// the file is threshold bytes (10 MiB by default) or more, or its sample
+// looks binary; empty files are always regular.
+func uploadMode(lfsRules []globRule, f PreuploadFile, threshold int64) string {
 	switch {
 	case f.Size == 0:
 		return UploadRegular
-	case matchLFS(lfsRules, f.Path), f.Size >= LFSSizeThreshold, looksBinary(f.Sample, f.Size):
+	case matchLFS(lfsRules, f.Path), f.Size >= threshold, looksBinary(f.Sample, f.Size):
 		return UploadLFS
 	}
 	return UploadRegular

@@ -65,3 +65,34 @@ func TestPreupload(t *testing.T) {
 	_, err = e.svc.Preupload(ctx, e.bob, id, "main", files, "", "")
 	wantKind(t, err, hub.ErrForbidden)
 }
+
+// TestPreuploadLFSThreshold: a lower Service.LFSThreshold (Lambda's) sends
+// text files from that size to LFS; the default keeps them regular up to
+// 10 MiB.
+func TestPreuploadLFSThreshold(t *testing.T) {
+	e := newEnv(t)
+	id := e.newRepo(t, "m")
+	files := []hub.PreuploadFile{
+		{Path: "small.txt", Size: 500, Sample: []byte("text")},
+		{Path: "mid.txt", Size: 2 << 20, Sample: []byte("text")},
+		{Path: "big.txt", Size: hub.LFSSizeThreshold, Sample: []byte("text")},
+	}
+	for _, tc := range []struct {
+		threshold int64
+		want      []string
+	}{
+		{0, []string{"regular", "regular", "lfs"}},
+		{1 << 20, []string{"regular", "lfs", "lfs"}},
+	} {
+		e.svc.LFSThreshold = tc.threshold
+		got, err := e.svc.Preupload(ctx, e.alice, id, "main", files, "", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, r := range got {
+			if r.UploadMode != tc.want[i] {
+				t.Errorf("threshold %d: %s is %s, want %s", tc.threshold, r.Path, r.UploadMode, tc.want[i])
+			}
+		}
+	}
+}

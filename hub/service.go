@@ -15,6 +15,10 @@ type Service struct {
 	Secret []byte
 	// Now returns the current time; injectable for tests.
 	Now func() time.Time
+	// LFSThreshold is the size from which Preupload sends every file to
+	// LFS; 0 means LFSSizeThreshold. A host that limits request sizes
+	// (Lambda: 6 MB) lowers it so commits carry only small files inline.
+	LFSThreshold int64
 
 	cache    *objectCache
 	throttle *Throttle // failed sign-ins and bad tokens (throttle.go)

@@ -18,14 +18,11 @@ package lambdaapp
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"os"
-	"strconv"
-	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
 	fiberadapter "github.com/awslabs/aws-lambda-go-api-proxy/fiber"
@@ -44,7 +41,6 @@ type App struct {
 	http    *hubhttp.Server
 	adapter *fiberadapter.FiberLambda
 	cap     *responseCap
-	lfs     *lfsRule  // nil when the hub's own threshold applies
 	stream  *streamer // nil unless Config.Stream
 	jobs    *hub.Jobs // nil without a runner
 	log     *slog.Logger
@@ -60,6 +56,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	blobs, meta := st.Blobs, st.Meta
 	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	svc := hub.NewService(blobs, meta, st.Secret)
+	svc.LFSThreshold = cfg.LFSThreshold
 	a := &App{svc: svc, log: log,
 		http: hubhttp.NewServer(svc, hubhttp.Config{PublicURL: cfg.PublicURL, Logger: log})}
 	if err := registerDemo(a.http.App(), svc, cfg, log); err != nil {
@@ -71,11 +68,8 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	web.Register(a.http.App(), svc, web.Config{PublicURL: cfg.PublicURL, Logger: log})
 	a.adapter = fiberadapter.New(a.http.App())
 	a.cap = &responseCap{max: cfg.MaxResponseBytes, blobs: blobs, log: log}
-	if cfg.LFSThreshold > 0 {
-		a.lfs = &lfsRule{threshold: cfg.LFSThreshold}
-	}
 	if cfg.Stream {
-		a.stream = &streamer{app: a.http.App(), max: MaxStreamBytes, margin: streamMargin, lfs: a.lfs}
+		a.stream = &streamer{app: a.http.App(), max: MaxStreamBytes, margin: streamMargin}
 	}
 	return a, nil
 }
@@ -167,7 +161,6 @@ func (a *App) HandleV2(ctx context.Context, req events.APIGatewayV2HTTPRequest) 
 		path = req.RequestContext.HTTP.Path
 	}
 	r := response{Status: resp.StatusCode, Headers: resp.Headers, Body: resp.Body, Base64: resp.IsBase64Encoded}
-	a.lfsAnswer(req.RequestContext.HTTP.Method, path, req.Body, req.IsBase64Encoded, &r)
 	r = a.cap.apply(ctx, req.RequestContext.HTTP.Method, r)
 	resp.StatusCode, resp.Headers, resp.Body, resp.IsBase64Encoded = r.Status, r.Headers, r.Body, r.Base64
 	return resp, nil
@@ -181,39 +174,8 @@ func (a *App) HandleV1(ctx context.Context, req events.APIGatewayProxyRequest) (
 	}
 	r := response{Status: resp.StatusCode, Headers: resp.Headers, Multi: resp.MultiValueHeaders,
 		Body: resp.Body, Base64: resp.IsBase64Encoded}
-	a.lfsAnswer(req.HTTPMethod, req.Path, req.Body, req.IsBase64Encoded, &r)
 	r = a.cap.apply(ctx, req.HTTPMethod, r)
 	resp.StatusCode, resp.Headers, resp.MultiValueHeaders = r.Status, r.Headers, r.Multi
 	resp.Body, resp.IsBase64Encoded = r.Body, r.Base64
 	return resp, nil
-}
-
-// lfsAnswer applies the function's LFS threshold (Config.LFSThreshold) to
-// a buffered preupload answer.
-func (a *App) lfsAnswer(method, path, reqBody string, reqBase64 bool, r *response) {
-	if !a.lfs.applies(method, path, r.Status) {
-		return
-	}
-	req, err1 := decodeBody(reqBody, reqBase64)
-	resp, err2 := decodeBody(r.Body, r.Base64)
-	if err1 != nil || err2 != nil {
-		return
-	}
-	if b, ok := a.lfs.rewrite(req, resp); ok {
-		r.Body, r.Base64 = string(b), false
-		setContentLength(r.Headers, len(b))
-		for k := range r.Multi {
-			if strings.EqualFold(k, "Content-Length") {
-				r.Multi[k] = []string{strconv.Itoa(len(b))}
-			}
-		}
-	}
-}
-
-// decodeBody returns an event's body as bytes.
-func decodeBody(body string, isBase64 bool) ([]byte, error) {
-	if isBase64 {
-		return base64.StdEncoding.DecodeString(body)
-	}
-	return []byte(body), nil
 }

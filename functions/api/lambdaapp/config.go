@@ -13,6 +13,13 @@ import (
 // and the margin covers headers and JSON escaping.
 const DefaultMaxResponseBytes = 5 << 20
 
+// DefaultLFSThreshold is the size from which the API function sends files
+// to LFS (presigned S3 uploads) instead of inline in a commit: Lambda
+// refuses requests over 6 MB and the commit carries inline files base64
+// (4/3 larger) in NDJSON, so the hub's own 10 MiB rule would let clients
+// send commits Lambda cannot take.
+const DefaultLFSThreshold = 1 << 20
+
 // Config is what the API function reads from its environment.
 type Config struct {
 	// PublicURL is the hub's public base URL (QUARRY_PUBLIC_URL); empty:
@@ -29,9 +36,9 @@ type Config struct {
 	// events are answered buffered either way.
 	Stream bool
 	// LFSThreshold (QUARRY_LFS_THRESHOLD, bytes; default
-	// DefaultLFSThreshold) is the size from which preupload answers send
-	// files to LFS, so that commits stay under Lambda's 6 MB request limit;
-	// the hub's own threshold (10 MiB) turns the rule off.
+	// DefaultLFSThreshold) is the size from which preupload sends files to
+	// LFS (hub.Service.LFSThreshold), so that commits stay under Lambda's
+	// 6 MB request limit.
 	LFSThreshold int64
 	// ORTLib is the ONNX Runtime library of the demo (QUARRY_ORT_LIB;
 	// default /opt/lib/libonnxruntime.so.1, a layer's place); only builds

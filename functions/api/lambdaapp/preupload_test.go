@@ -68,29 +68,3 @@ func TestLFSThreshold(t *testing.T) {
 		})
 	}
 }
-
-func TestLFSRuleLeavesOtherAnswers(t *testing.T) {
-	l := &lfsRule{threshold: DefaultLFSThreshold}
-	for _, tc := range []struct {
-		method, path string
-		status       int
-		want         bool
-	}{
-		{"POST", "/api/models/a/b/preupload/main", 200, true},
-		{"POST", "/api/datasets/a/b/preupload/refs%2Fpr%2F1", 200, true},
-		{"POST", "/api/models/a/b/preupload/main", 404, false},
-		{"GET", "/api/models/a/b/preupload/main", 200, false},
-		{"POST", "/api/models/a/b/commit/main", 200, false},
-	} {
-		if got := l.applies(tc.method, tc.path, tc.status); got != tc.want {
-			t.Errorf("applies(%s %s %d) = %v", tc.method, tc.path, tc.status, got)
-		}
-	}
-	if _, ok := l.rewrite([]byte(`not json`), []byte(`{"files":[]}`)); ok {
-		t.Error("rewrote an answer to an unreadable request")
-	}
-	var nilRule *lfsRule
-	if nilRule.applies("POST", "/api/models/a/b/preupload/main", 200) {
-		t.Error("a nil rule applies")
-	}
-}

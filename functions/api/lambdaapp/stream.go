@@ -41,7 +41,6 @@ type streamer struct {
 	acc    core.RequestAccessorV2
 	max    int64         // MaxStreamBytes unless a test sets less
 	margin time.Duration // streamMargin unless a test sets another
-	lfs    *lfsRule      // nil: the hub's own LFS threshold
 }
 
 // isFunctionURL reports whether a payload v2 event came through a Lambda
@@ -65,11 +64,6 @@ func (s *streamer) serve(ctx context.Context, req events.APIGatewayV2HTTPRequest
 	}
 	s.app.Handler()(fctx)
 	resp := &fctx.Response
-	if !resp.IsBodyStream() && s.lfs.applies(hr.Method, hr.URL.EscapedPath(), resp.StatusCode()) {
-		if b, ok := s.lfs.rewrite(fctx.Request.Body(), resp.Body()); ok {
-			resp.SetBodyRaw(b)
-		}
-	}
 	out := &events.LambdaFunctionURLStreamingResponse{StatusCode: resp.StatusCode(), Headers: map[string]string{}}
 	resp.Header.VisitAll(func(k, v []byte) {
 		key := string(k)
